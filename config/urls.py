@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from api.v1 import api
+from web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("regulation/", include("regulation.urls")),
+    path("audit/", include("audit.urls")),
+    path("policy/", include("policy.urls")),
+    path("projects/", include("projects.urls")),
+    path("catalogue/", include("catalogue.urls")),
+    path("declarations/", include("declarations.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("delivery/", include("delivery.urls")),
+    path("funding/", include("funding.urls")),
+    path("oversight/", include("oversight.urls")),
+    path("obligations/", include("obligations.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,109 @@
+"""Loading, validating and resolving stored profiles."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import Jurisdiction
+from audit.services import record
+
+from .models import PolicyProfile
+from .parameters import ParameterError
+from .profiles import ProfileDocument, ResolvedProfile, check_no_overlap, parse_profile, resolve
+
+
+class ProfileRejected(ParameterError):
+    pass
+
+
+def _json_values(params: dict) -> dict:
+    return {k: (str(v) if isinstance(v, Decimal) else list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+
+
+def to_document(profile: PolicyProfile) -> ProfileDocument:
+    doc = parse_profile({
+        "key": profile.key, "name": profile.name, "jurisdiction": profile.jurisdiction.code,
+        "parent_jurisdiction": profile.parent_jurisdiction.code if profile.parent_jurisdiction_id else None,
+        "effective_from": profile.effective_from, "effective_to": profile.effective_to,
+        "parameters": profile.parameters, "source": profile.source,
+    })
+    return replace(doc, version=profile.version)
+
+
+def current_documents() -> list[ProfileDocument]:
+    return [to_document(p) for p in PolicyProfile.objects.filter(is_current=True).select_related(
+        "jurisdiction", "parent_jurisdiction")]
+
+
+def _parents() -> dict[str, str | None]:
+    return {code: parent for code, parent in Jurisdiction.objects.values_list("code", "parent__code")}
+
+
+def resolve_for(jurisdiction_code: str, on: date) -> ResolvedProfile:
+    """The profile in force for a jurisdiction on a day (city → province); raises NoProfileInForce."""
+    return resolve(current_documents(), jurisdiction_code, on, _parents())
+
+
+@transaction.atomic
+def save_profile(data: dict, *, actor) -> PolicyProfile:
+    """Validate and store a profile (a new key, or a new version of an existing key); audited."""
+    doc = parse_profile(data)
+    try:
+        jurisdiction = Jurisdiction.objects.get(code=doc.jurisdiction)
+    except Jurisdiction.DoesNotExist as exc:
+        raise ProfileRejected(f"jurisdiction：未知的行政区划代码 {doc.jurisdiction}") from exc
+    parent = None
+    if doc.parent_jurisdiction:
+        try:
+            parent = Jurisdiction.objects.get(code=doc.parent_jurisdiction)
+        except Jurisdiction.DoesNotExist as exc:
+            raise ProfileRejected(f"parent_jurisdiction：未知的行政区划代码 {doc.parent_jurisdiction}") from exc
+        if jurisdiction.parent_id is None:
+            raise ProfileRejected("省级配置不能继承其他配置，请删除 parent_jurisdiction")
+    elif jurisdiction.parent_id is not None:
+        raise ProfileRejected("市（州）、县（市、区）配置须写明 parent_jurisdiction（所继承的上级地区）")
+    current = list(PolicyProfile.objects.select_for_update().filter(key=doc.key, is_current=True))
+    check_no_overlap(doc, current_documents())
+    before = {}
+    version = 1
+    if current:
+        old = current[0]
+        before = {"version": old.version, "parameters": old.parameters}
+        version = old.version + 1
+        PolicyProfile.objects.filter(pk=old.pk).update(is_current=False)
+    profile = PolicyProfile.objects.create(
+        key=doc.key, version=version, name=doc.name, jurisdiction=jurisdiction, parent_jurisdiction=parent,
+        effective_from=doc.effective_from, effective_to=doc.effective_to,
+        parameters=_json_values(doc.parameters), source=doc.source, created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record(actor=actor, action="policy.profile_saved", obj=profile, before=before,
+           after={"version": version, "parameters": profile.parameters}, profile=profile.version_label)
+    return profile
+
+
+SHIPPED_DIR = __import__("pathlib").Path(__file__).resolve().parent / "profiles"
+
+
+def sync_shipped_profiles() -> list[PolicyProfile]:
+    """Store the profiles shipped with the code (the provincial default) when they are new or changed.
+
+    Runs after every ``migrate``: an upgrade that adds a parameter to the shipped
+    profile stores it as a new version, and decisions taken before keep citing the
+    version they used.
+    """
+    from .profiles import parse_document
+
+    saved = []
+    for path in sorted(SHIPPED_DIR.glob("*.yaml")):
+        data = parse_document(path.read_text(encoding="utf-8"))
+        doc = parse_profile(data)
+        current = PolicyProfile.objects.filter(key=doc.key, is_current=True).first()
+        if current is not None and to_document(current).parameters == doc.parameters \
+                and current.effective_from == doc.effective_from and current.name == doc.name:
+            continue
+        saved.append(save_profile(data, actor=None))
+    return saved

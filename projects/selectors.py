@@ -1,0 +1,54 @@
+"""Reading projects. The one way to fetch a project for a user (SECURITY.md 9):
+anything not visible to the user is a 404, never a 403, so ids do not leak."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import PORTFOLIO_BODIES, PROJECT_UNIT_KINDS, Role
+
+from .models import Project, Stage
+
+
+def can_see_portfolio(user) -> bool:
+    """Auditors and the bodies that review every project see the whole (non-draft) portfolio."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.AUDITOR, Role.AUDIT_ADMIN):
+        return True
+    return user.has_role(Role.REVIEWER) and user.org_kind in PORTFOLIO_BODIES
+
+
+def visible_projects(user) -> QuerySet[Project]:
+    """Projects ``user`` may read: own unit's (drafts included); portfolio bodies see all but others' drafts;
+    an opinion body sees the projects whose opinion it was asked for."""
+    qs = Project.objects.select_related("unit")
+    if not user.is_authenticated or user.organisation_id is None:
+        return qs.none()
+    condition = Q(pk__in=[])
+    if user.org_kind in PROJECT_UNIT_KINDS and user.has_role(Role.FILER, Role.UNIT_HEAD):
+        condition |= Q(unit_id=user.organisation_id)
+    if can_see_portfolio(user):
+        condition |= ~Q(stage=Stage.DRAFT)
+    if user.has_role(Role.REVIEWER):
+        from reviews.models import OpinionRequest
+
+        condition |= Q(pk__in=OpinionRequest.objects.filter(body_id=user.organisation_id).values("project_id"))
+    return qs.filter(condition)
+
+
+def get_project_for_user(user, pk, *, for_update: bool = False) -> Project:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404("项目不存在") from exc
+    qs = visible_projects(user)
+    try:
+        project = qs.get(pk=pk)
+    except Project.DoesNotExist as exc:
+        raise Http404("项目不存在或无权查看") from exc
+    if for_update:
+        # Lock the row itself (no joins: PostgreSQL cannot lock the nullable side of a join).
+        project = Project.objects.select_for_update().get(pk=project.pk)
+    return project

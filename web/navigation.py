@@ -1,0 +1,57 @@
+"""The navigation by role: which areas a user's roles open (checked again on the server by each view)."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import PROJECT_UNIT_KINDS, Role
+from projects.selectors import can_see_portfolio
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    visible: object  # callable(user) -> bool
+
+
+def _unit(user):
+    return user.org_kind in PROJECT_UNIT_KINDS and user.has_role(Role.FILER, Role.UNIT_HEAD)
+
+
+def _projects(user):
+    return _unit(user) or can_see_portfolio(user) or user.has_role(Role.REVIEWER)
+
+
+def _audit(user):
+    return user.has_role(Role.AUDITOR, Role.AUDIT_ADMIN)
+
+
+def _policy(user):
+    return user.has_role(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.REVIEWER, Role.AUDITOR)
+
+
+ITEMS = [
+    NavItem("待办", "home", lambda u: True),
+    NavItem("项目", "projects:list", _projects),
+    NavItem("系统目录", "catalogue:list", _unit),
+    NavItem("申报批次", "declarations:rounds", lambda u: True),
+    NavItem("审查审批", "reviews:queue", lambda u: u.has_role(Role.REVIEWER)),
+    NavItem("政策配置", "policy:list", _policy),
+    NavItem("审计日志", "audit:search", _audit),
+    NavItem("管理办法", "regulation:index", lambda u: True),
+]
+
+
+def items_for(user, current_path: str):
+    result = []
+    for item in ITEMS:
+        if not item.visible(user):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # an area whose pages are not built yet
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        result.append({"label": item.label, "url": url, "active": active})
+    return result

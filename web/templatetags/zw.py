@@ -1,0 +1,70 @@
+"""Template filters for money (元/万元), Chinese dates, stages and citations."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+def _group(value: Decimal, places: int) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+
+
+@register.filter
+def yuan(value):
+    """20000000 → 20,000,000.00 元"""
+    if value in (None, ""):
+        return "—"
+    return f"{_group(Decimal(value), 2)} 元"
+
+
+@register.filter
+def wan(value):
+    """20000000 → 2,000.00 万元 (exact: 元 ÷ 10,000, rounded half up to the fen of 万元)."""
+    if value in (None, ""):
+        return "—"
+    return f"{_group(Decimal(value) / Decimal(10000), 2)} 万元"
+
+
+@register.filter
+def cn_date(value):
+    if not value:
+        return "—"
+    if hasattr(value, "hour"):
+        value = timezone.localtime(value)
+        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@register.simple_tag
+def stage_badge(project):
+    return format_html('<span class="badge tone-{}">{}</span>', project.stage_tone, project.get_stage_display())
+
+
+@register.simple_tag
+def cite(citation):
+    """A link to the article a finding cites. Accepts a Citation or its dict form."""
+    if isinstance(citation, dict):
+        article = citation["article"]
+        label = citation.get("label") or citation.get("citation_label") or f"第{article}条"
+    else:
+        article, label = citation.article, citation.label
+    return format_html('<a class="cite" href="{}">{}</a>', reverse("regulation:article", args=[article]), label)
+
+
+@register.filter
+def finding_link(finding):
+    citation = finding.get("citation", {}) if isinstance(finding, dict) else finding.citation
+    return cite(citation if not isinstance(finding, dict) else {**citation, "label": finding.get("citation_label")})
+
+
+@register.simple_tag
+def cite_article(number):
+    from rules.findings import Citation
+
+    return cite(Citation(int(number)))

@@ -1,0 +1,49 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.models import PROJECT_UNIT_KINDS, OrgKind, Role
+from projects.models import Stage
+from projects.selectors import visible_projects
+
+# What awaits whom, by stage: the stage's next step and the body or unit that takes it.
+UNIT_STEPS = {
+    Stage.DRAFT: "完善申报材料并提交",
+    Stage.LISTED: "报送审批材料（可研/初设、实施方案或服务需求方案）",
+    Stage.APPROVED: "开工建设",
+    Stage.IN_CONSTRUCTION: "组织建设，完成后开始试运行",
+    Stage.TRIAL_RUN: "试运行期满后申请验收",
+    Stage.ACCEPTANCE_FAILED: "整改后重新申请验收",
+}
+BODY_STEPS = {
+    OrgKind.LEADING_GROUP_OFFICE: {Stage.SUBMITTED: "集中审查，确定是否列入年度清单"},
+    OrgKind.DRC: {Stage.UNDER_APPROVAL: "征求意见、组织评估并批复", Stage.ACCEPTANCE_APPLIED: "组织竣工验收"},
+}
+
+
+def todo_items(user):
+    items = []
+    qs = visible_projects(user)
+    if user.org_kind in PROJECT_UNIT_KINDS and user.has_role(Role.FILER, Role.UNIT_HEAD):
+        for project in qs.filter(unit_id=user.organisation_id, stage__in=list(UNIT_STEPS)).order_by("stage", "number")[:100]:
+            items.append({"project": project, "what": UNIT_STEPS[project.stage]})
+    steps = BODY_STEPS.get(user.org_kind, {}) if user.has_role(Role.REVIEWER) else {}
+    if steps:
+        for project in qs.filter(stage__in=list(steps)).order_by("stage", "number")[:100]:
+            items.append({"project": project, "what": steps[project.stage]})
+    return items
+
+
+@login_required
+@require_GET
+def home(request):
+    return render(request, "web/home.html", {"items": todo_items(request.user)})
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
