@@ -66,7 +66,7 @@ class Organisation(models.Model):
     kind = models.CharField("类型", max_length=30, choices=OrgKind.choices, db_index=True)
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="organisations",
                                      verbose_name="所属行政区划")
-    code = models.CharField("单位代码", max_length=20, unique=True)
+    code = models.CharField("单位代码", max_length=40, unique=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "机构"

@@ -20,6 +20,7 @@ class tampering:
     def __enter__(self):
         with connection.cursor() as c:
             if connection.vendor == "postgresql":
+                c.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 c.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update")
             else:
                 c.execute("DROP TRIGGER audit_event_no_update")
@@ -32,6 +33,7 @@ class tampering:
         mod = importlib.import_module("audit.migrations.0002_append_only")
         with connection.cursor() as c:
             if connection.vendor == "postgresql":
+                c.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 c.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_update")
             else:
                 for sql in mod.SQLITE_FORWARD:

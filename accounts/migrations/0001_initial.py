@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
                 ('short_name', models.CharField(blank=True, max_length=30, verbose_name='简称')),
                 ('kind', models.CharField(choices=[('leading_group', '省政府信息化建设领导小组'), ('leading_group_office', '领导小组办公室'), ('drc', '省发展改革委'), ('finance', '财政厅'), ('big_data_center', '省大数据中心'), ('cyberspace_office', '省委网信办'), ('secrecy_bureau', '省国家保密局'), ('cryptography_bureau', '省密码管理局'), ('economy_it_department', '经济和信息化厅'), ('public_security', '公安厅'), ('audit_office', '审计厅'), ('project_unit', '项目单位'), ('city_project_unit', '市（州）项目单位'), ('county_project_unit', '县（市、区）项目单位'), ('platform', '平台运维单位')], db_index=True, max_length=30, verbose_name='类型')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='单位代码')),
+                ('code', models.CharField(max_length=40, unique=True, verbose_name='单位代码')),
                 ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='accounts.jurisdiction', verbose_name='所属行政区划')),
             ],
             options={
