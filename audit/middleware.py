@@ -28,3 +28,13 @@ class RequestContextMiddleware:
             client_ip_var.reset(t2)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+# Unexpected errors are logged with the request id that the error page shows (SECURITY.md 24).
+def log_exception_with_request_id(sender, request=None, **kwargs):
+    import logging
+    import sys
+
+    logging.getLogger("zwxm.errors").error(
+        "error id %s on %s %s", getattr(request, "request_id", "-"), getattr(request, "method", "-"),
+        getattr(request, "path", "-"), exc_info=sys.exc_info())

@@ -24,3 +24,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
+
+handler500 = "web.views.server_error"

@@ -144,3 +144,25 @@ def test_production_settings_pass_the_deploy_check():
                             cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_shows_a_generic_page_with_the_error_id(client, caplog, monkeypatch):
+    from django.test import Client
+
+    import web.views
+
+    def broken(request):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(web.views, "todo_items", lambda user: broken(None))
+    c = Client(raise_request_exception=False)
+    c.force_login(factories.user("u500", factories.org("T-500", "错误测试单位"), "filer"))
+    response = c.get("/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    error_id = response["X-Request-ID"] if response.has_header("X-Request-ID") else None
+    assert "系统出现错误" in html and "Traceback" not in html and "boom" not in html
+    logged = [r for r in caplog.records if r.name == "zwxm.errors"]
+    assert logged and logged[0].getMessage().split()[2] in html
+    assert error_id is None or error_id in html

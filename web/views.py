@@ -47,3 +47,9 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def server_error(request):
+    """A generic page with the error id that is in the log; never a traceback."""
+    response = render(request, "500.html", {"error_id": getattr(request, "request_id", "")}, status=500)
+    return response
