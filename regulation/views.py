@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from .inventory import INVENTORY, STATUS_LABELS
 from .parser import measures, search
 
 
@@ -27,6 +28,7 @@ def article(request, number: int):
         "previous": numbers[i - 1] if i > 0 else None,
         "next": numbers[i + 1] if i + 1 < len(numbers) else None,
         "highlight_item": request.GET.get("item"),
+        "coverage": INVENTORY[number], "coverage_label": STATUS_LABELS[INVENTORY[number].status],
     }
     return render(request, "regulation/article.html", context)
 
