@@ -69,3 +69,13 @@ def build_organisations_and_users():
             user.save()
         for role in roles:
             RoleAssignment.objects.get_or_create(user=user, role=role)
+    # The system administrator manages jurisdictions, organisations and users in the admin site,
+    # with permissions on those models only (not the audit trail: 三权分立).
+    from django.contrib.auth.models import Permission
+
+    sysadmin = User.objects.get(username="sysadmin")
+    sysadmin.is_staff = True
+    sysadmin.save(update_fields=["is_staff"])
+    sysadmin.user_permissions.set(Permission.objects.filter(
+        content_type__app_label="accounts", content_type__model__in=["jurisdiction", "organisation", "user",
+                                                                   "roleassignment"]))

@@ -136,6 +136,15 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.role in ADMIN_ROLES and self.user_id:
+            others = set(RoleAssignment.objects.filter(user_id=self.user_id, role__in=ADMIN_ROLES)
+                         .exclude(pk=self.pk).values_list("role", flat=True))
+            if others - {self.role}:
+                raise ValidationError({"role": "系统管理员、安全管理员、审计管理员三种角色不能由同一账号兼任（三权分立）"})
+
 
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only the SHA-256 of the token is stored."""

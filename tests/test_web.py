@@ -166,3 +166,23 @@ def test_an_unexpected_error_shows_a_generic_page_with_the_error_id(client, capl
     logged = [r for r in caplog.records if r.name == "zwxm.errors"]
     assert logged and logged[0].getMessage().split()[2] in html
     assert error_id is None or error_id in html
+
+
+@pytest.mark.django_db
+def test_the_system_administrator_adds_a_county_and_its_unit_but_cannot_combine_admin_roles(client):
+    from django.core.exceptions import ValidationError
+
+    from accounts.demo import build_organisations_and_users
+    from accounts.models import Jurisdiction, RoleAssignment
+
+    build_organisations_and_users()
+    client.login(username="sysadmin", password="Sc-Demo-2026!zw")
+    response = client.post("/django-admin/accounts/jurisdiction/add/", {
+        "code": "510104", "name": "锦江区", "level": "county",
+        "parent": Jurisdiction.objects.get(code="510100").pk})
+    assert response.status_code == 302
+    assert Jurisdiction.objects.get(code="510104").parent.name == "成都市"
+    assert client.get("/django-admin/audit/auditevent/").status_code == 404
+    extra = RoleAssignment(user=User.objects.get(username="sysadmin"), role="audit_admin")
+    with pytest.raises(ValidationError, match="三权分立"):
+        extra.full_clean()
