@@ -219,12 +219,12 @@ def classify_change(facts: ChangeFacts, profile: Profile) -> ChangeClassificatio
     conditions: list[Finding] = []
     if facts.total_investment_after <= approved:
         conditions.append(Finding("change_within_approved_total", Outcome.PASS,
-                                  f"调整后总投资 {_yuan(facts.total_investment_after)} 未超出批复总投资 {_yuan(approved)}。",
+                                  f"调整后总投资 {_yuan(facts.total_investment_after)}，未超出批复总投资 {_yuan(approved)}。",
                                   Citation(29), evidence))
     else:
         conditions.append(Finding("change_within_approved_total", Outcome.BLOCK,
-                                  f"调整后总投资 {_yuan(facts.total_investment_after)} 超出批复总投资 {_yuan(approved)}"
-                                  f" {_yuan(facts.total_investment_after - approved)}。", Citation(29), evidence))
+                                  f"调整后总投资 {_yuan(facts.total_investment_after)}，超出批复总投资 {_yuan(approved)}"
+                                  f"（超出 {_yuan(facts.total_investment_after - approved)}）。", Citation(29), evidence))
     if facts.goals_unchanged:
         conditions.append(Finding("change_goals_unchanged", Outcome.PASS, "建设目标不变。", Citation(29), evidence))
     else:
@@ -284,7 +284,7 @@ def adjustment_request_admissible(facts: AdjustmentRequestFacts) -> Finding:
                 "超概算金额": max(overrun, Decimal("0")), "未经批准已实施": facts.implemented_before_approval}
     if facts.implemented_before_approval and overrun > 0:
         return Finding("adjustment_request_admissible", Outcome.BLOCK,
-                       f"省发展改革委不受理该事后调整申请：重大设计变更未经批准擅自实施，并导致超概算 {_yuan(overrun)}。",
+                       f"省发展改革委不受理该事后调整申请：重大设计变更未经批准擅自实施，并导致超概算（超出 {_yuan(overrun)}）。",
                        Citation(28), evidence)
     if facts.implemented_before_approval:
         return Finding("adjustment_request_admissible", Outcome.WARN,
@@ -611,10 +611,11 @@ def acceptance_sanctions(record: AcceptanceRecord, today: date) -> list[Finding]
     standing = acceptance_standing(record, today)
     if standing not in (AcceptanceStanding.OVERDUE, AcceptanceStanding.FAILED):
         return []
-    why = (f"项目“{record.project}”逾期未申请验收（验收期限 {record.due_on}）" if standing == AcceptanceStanding.OVERDUE
-           else f"项目“{record.project}”验收不合格")
-    evidence = {"项目": record.project, "验收状态": STANDING_LABELS[standing], "验收期限": record.due_on,
-                "申请验收日期": record.applied_on, "今天": today}
+    reason = (f"逾期未申请验收（验收期限 {record.due_on}）" if standing == AcceptanceStanding.OVERDUE
+              else "验收不合格")
+    why = f"项目“{record.project}”{reason}"
+    evidence = {"项目": record.project, "原因": reason, "验收状态": STANDING_LABELS[standing],
+                "验收期限": record.due_on, "申请验收日期": record.applied_on, "今天": today}
     return [
         Finding(ACCEPTANCE_NO_OM_FUNDING, Outcome.BLOCK, f"{why}：不安排该项目运行维护经费。", Citation(32), evidence),
         Finding(ACCEPTANCE_NO_CLOUD_RESOURCES, Outcome.BLOCK, f"{why}：不安排该项目政务云资源。", Citation(32), evidence),
@@ -654,8 +655,9 @@ def sharing_sanctions(violation: SharingViolation, year: int) -> list[Finding]:
                                       (violation.duplicate_collection, "重复采集数据")) if flag]
     if not what or year != violation.year + 1:
         return []
-    why = f"项目“{violation.project}”{violation.year} 年{'、'.join(what)}"
-    evidence = {"项目": violation.project, "违规年度": violation.year, "限制年度": year, "情形": what}
+    reason = f"{violation.year} 年{'、'.join(what)}"
+    why = f"项目“{violation.project}”{reason}"
+    evidence = {"项目": violation.project, "原因": reason, "违规年度": violation.year, "限制年度": year, "情形": what}
     return [
         Finding(SHARING_NO_NEW_SYSTEMS, Outcome.BLOCK,
                 f"{why}：{year} 年度不予审批该项目单位其他新建、改建、扩建政务信息系统。", Citation(33), evidence),
