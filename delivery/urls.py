@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "delivery"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:project_id>/", views.project_page, name="project"),
+    path("<int:project_id>/opinion.pdf", views.opinion_pdf, name="opinion_pdf"),
+    path("<int:project_id>/<slug:action>/", views.act, name="act"),
+]

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "funding"
-urlpatterns: list = []
+urlpatterns = [
+    path("finance/", views.finance_page, name="finance"),
+    path("<int:project_id>/", views.project_page, name="project"),
+    path("<int:project_id>/ocds.json", views.ocds_download, name="ocds"),
+    path("<int:project_id>/<str:action>/", views.act, name="act"),
+]

@@ -4,6 +4,13 @@ from accounts.models import OrgKind, Role
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at Django's production cost takes ~0.3 s a hash; the tests create and log in many users.
+    # What is tested is who may do what, not the hash function.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def unit_a(db):
     return factories.org("T-A", "测试单位甲")

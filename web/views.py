@@ -17,9 +17,19 @@ UNIT_STEPS = {
     Stage.TRIAL_RUN: "试运行期满后申请验收",
     Stage.ACCEPTANCE_FAILED: "整改后重新申请验收",
 }
+_SECURITY_OPINION = {Stage.UNDER_APPROVAL: "出具信息安全审核意见（第二十二条）"}
 BODY_STEPS = {
     OrgKind.LEADING_GROUP_OFFICE: {Stage.SUBMITTED: "集中审查，确定是否列入年度清单"},
-    OrgKind.DRC: {Stage.UNDER_APPROVAL: "征求意见、组织评估并批复", Stage.ACCEPTANCE_APPLIED: "组织竣工验收"},
+    OrgKind.DRC: {Stage.SUBMITTED: "集中审查：记录审查结论（第十七条）", Stage.UNDER_APPROVAL: "征求意见、组织评估并批复",
+                  Stage.ACCEPTANCE_APPLIED: "组织竣工验收"},
+    OrgKind.FINANCE: {Stage.SUBMITTED: "集中审查：记录审查结论（第十七条）",
+                      Stage.UNDER_APPROVAL: "出具项目资金审核意见（第二十二条）"},
+    OrgKind.BIG_DATA_CENTER: {Stage.SUBMITTED: "集中审查：记录审查结论（第十七条）",
+                              Stage.UNDER_APPROVAL: "出具技术审核意见（第二十二条）"},
+    # Opinion bodies see only the projects whose opinion they were asked for.
+    OrgKind.CYBERSPACE_OFFICE: _SECURITY_OPINION, OrgKind.SECRECY_BUREAU: _SECURITY_OPINION,
+    OrgKind.ECONOMY_IT_DEPARTMENT: _SECURITY_OPINION, OrgKind.PUBLIC_SECURITY: _SECURITY_OPINION,
+    OrgKind.CRYPTOGRAPHY_BUREAU: {Stage.UNDER_APPROVAL: "出具项目安全可靠和密码应用合规性审核意见（第二十二条）"},
 }
 
 

@@ -1,0 +1,321 @@
+"""Reading declarations: rounds, materials, documents, and the facts the pre-check reads.
+
+``declaration_facts`` maps what the unit declared onto ``rules.precheck.DeclarationFacts``;
+``submission_findings`` is the one list shown on a draft's pre-check page and used to refuse
+a submission, so what the unit sees is exactly what blocks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import OrgKind, Role
+from projects.models import Project, Stage
+from rules.ch02_integration import ConstructionKind as RulesConstructionKind
+from rules.ch02_integration import DuplicateSource
+from rules.ch03_approval import DeliveryMode as RulesDeliveryMode
+from rules.ch03_approval import declaration_round_open
+from rules.findings import Citation, Finding, Outcome
+from rules.precheck import DeclarationFacts, run_precheck
+from rules.similarity import Candidate
+
+from .models import DeclarationMaterials, DeclarationRound, Document, DocumentKind
+
+# --- Who may do what ---------------------------------------------------------------------------
+
+def is_leading_group_office(user) -> bool:
+    """The leading group office's reviewers open and close rounds (第十五条, 第二十二条)."""
+    return bool(user.is_authenticated and user.has_role(Role.REVIEWER)
+                and user.org_kind == OrgKind.LEADING_GROUP_OFFICE)
+
+
+def is_unit_member(user, project: Project) -> bool:
+    return bool(user.is_authenticated and user.organisation_id == project.unit_id
+                and user.has_role(Role.FILER, Role.UNIT_HEAD))
+
+
+# --- Rounds ------------------------------------------------------------------------------------
+
+def rounds() -> QuerySet[DeclarationRound]:
+    return DeclarationRound.objects.select_related("created_by", "closed_by").order_by("-year", "-opens_on")
+
+
+def open_round(year: int, today: date) -> DeclarationRound | None:
+    return (DeclarationRound.objects.filter(year=year, closed_at__isnull=True, opens_on__lte=today,
+                                            closes_on__gte=today).order_by("closes_on").first())
+
+
+def round_finding(project: Project, today: date | None = None) -> Finding:
+    """第十五条: is there a round open today for the project's year? Both dates are included."""
+    today = today or timezone.localdate()
+    current = open_round(project.year, today)
+    if current is not None:
+        return declaration_round_open(current.opens_on, current.closes_on, today)
+    year_rounds = list(DeclarationRound.objects.filter(year=project.year).order_by("opens_on"))
+    if not year_rounds:
+        return Finding("declaration_round_open", Outcome.BLOCK,
+                       f"领导小组办公室尚未开放 {project.year} 年度的项目申报，暂不能提交。请在申报批次开放后提交。",
+                       Citation(15), {"申报年度": project.year, "今天": today})
+    upcoming = [r for r in year_rounds if r.closed_at is None and r.opens_on > today]
+    latest = upcoming[0] if upcoming else year_rounds[-1]
+    if latest.closed_at is not None and latest.opens_on <= today:
+        closed_on = timezone.localdate(latest.closed_at)
+        return Finding("declaration_round_open", Outcome.BLOCK,
+                       f"{latest.title}已由领导小组办公室于 {closed_on} 关闭，不能再提交。请等待下一轮申报，"
+                       "或联系领导小组办公室。", Citation(15),
+                       {"申报开始日期": latest.opens_on, "申报截止日期": latest.closes_on, "关闭日期": closed_on,
+                        "今天": today})
+    return declaration_round_open(latest.opens_on, latest.closes_on, today)
+
+
+# --- Materials and documents ------------------------------------------------------------------
+
+def materials_for(project: Project) -> DeclarationMaterials:
+    """The project's materials; an unsaved, empty set (version 0) when nothing was entered yet."""
+    try:
+        return project.declaration
+    except DeclarationMaterials.DoesNotExist:
+        return DeclarationMaterials(project=project)
+
+
+def documents_for(project: Project) -> QuerySet[Document]:
+    """Every version of every document of a project the caller has already been allowed to see."""
+    return Document.objects.filter(project=project).select_related("uploaded_by").order_by("kind", "-version")
+
+
+def latest_documents(project: Project) -> dict[str, Document]:
+    latest: dict[str, Document] = {}
+    for document in documents_for(project):
+        latest.setdefault(document.kind, document)
+    return latest
+
+
+# The documents that stand for each technical material of 第十六条第二项 when no text was entered.
+MATERIAL_DOCUMENTS = {
+    "application_plan": (DocumentKind.IMPLEMENTATION_PLAN, DocumentKind.FEASIBILITY_STUDY,
+                         DocumentKind.SERVICE_REQUIREMENTS_PLAN),
+    "information_resource_catalogue": (DocumentKind.INFORMATION_RESOURCE_CATALOGUE,),
+    "government_cloud_plan": (DocumentKind.GOVERNMENT_CLOUD_PLAN,),
+    "mlps_plan": (DocumentKind.MLPS_PLAN,),
+    "classified_protection_plan": (DocumentKind.CLASSIFIED_PROTECTION_PLAN,),
+    "cryptography_plan": (DocumentKind.CRYPTOGRAPHY_PLAN,),
+}
+
+
+def _provided(materials: DeclarationMaterials, field: str, kinds: set[str]) -> bool:
+    return bool(getattr(materials, field).strip()) or any(k in kinds for k in MATERIAL_DOCUMENTS[field])
+
+
+# --- Catalogue (第九条) and duplicate candidates (第六条) ----------------------------------------
+
+def _catalogue(project: Project) -> tuple[frozenset[str], tuple[str, ...], list[Candidate]]:
+    """第九条 facts from the system catalogue (the unit's entries, the entries the project names), and
+    the catalogue systems the project's text is compared with (第六条: no isolated system beside them)."""
+    from catalogue.models import InformationSystem, SystemStatus
+    from catalogue.selectors import declaration_catalogue_facts
+
+    facts = declaration_catalogue_facts(project)
+    named = tuple(facts["named_system_ids"])
+    linked = set(project.system_links.values_list("system_id", flat=True)) if project.pk else set()
+    candidates: dict[str, Candidate] = {}
+    systems = (InformationSystem.objects.exclude(status=SystemStatus.RETIRED).select_related("unit")
+               .order_by("unit__code", "code"))
+    for system in systems:
+        # The project's own unit's entries (and those it names) are keyed by code, as named_system_ids are.
+        own = system.unit_id == project.unit_id or system.pk in linked
+        key = system.code if own else f"{system.unit.code}/{system.code}"
+        candidates.setdefault(key, Candidate(key=key, title=system.name, owner=system.unit.name,
+                                             group=DuplicateSource.CATALOGUE_SYSTEM,
+                                             text="\n".join(p for p in (system.name, system.purpose) if p)))
+    return frozenset(facts["catalogue_system_ids"]), named, list(candidates.values())
+
+
+def declaration_candidates(project: Project) -> list[Candidate]:
+    """Other units' declarations (submitted or later; never a draft, which only its unit may see)."""
+    qs = (DeclarationMaterials.objects.select_related("project", "project__unit")
+          .exclude(project__unit_id=project.unit_id)
+          .exclude(project__stage__in=[Stage.DRAFT, Stage.TERMINATED]))
+    return [
+        Candidate(key=m.project.number, title=m.project.name, owner=m.project.unit.name,
+                  group=DuplicateSource.DECLARATION,
+                  text="\n".join(p for p in (m.project.name, m.main_tasks, m.proposed_functions) if p))
+        for m in qs
+    ]
+
+
+# --- Facts -------------------------------------------------------------------------------------
+
+def declaration_facts(project: Project, materials: DeclarationMaterials | None = None) -> DeclarationFacts:
+    """What the unit declared for ``project``, as ``rules.precheck`` reads it.
+
+    Unanswered yes/no questions (None) are passed as the harmless answer here; ``unanswered_findings``
+    replaces the finding of every rule that depends on an unanswered question with a BLOCK asking
+    for the answer, so nothing passes because it was left blank.
+    """
+    m = materials if materials is not None else materials_for(project)
+    kinds = set(latest_documents(project)) if project.pk else set()
+    catalogue_ids, named_ids, catalogue_candidates = _catalogue(project)
+    classified = bool(m.is_classified)
+    return DeclarationFacts(
+        project_number=project.number,
+        investment_code=project.investment_code,
+        name=project.name,
+        unit=project.unit.name,
+        main_tasks=m.main_tasks,
+        basis_and_necessity=m.basis_and_necessity,
+        performance_goals=m.performance_goals,
+        delivery_mode=RulesDeliveryMode(project.delivery_mode) if project.delivery_mode else None,
+        delivery_mode_reason=m.delivery_mode_reason,
+        proposed_functions=m.proposed_functions,
+        has_application_plan=_provided(m, "application_plan", kinds),
+        has_information_resource_catalogue=_provided(m, "information_resource_catalogue", kinds),
+        has_government_cloud_plan=_provided(m, "government_cloud_plan", kinds),
+        has_mlps_plan=_provided(m, "mlps_plan", kinds),
+        has_classified_protection_plan=_provided(m, "classified_protection_plan", kinds),
+        has_cryptography_plan=_provided(m, "cryptography_plan", kinds),
+        total_investment=project.total_investment,
+        om_funding=m.om_funding,
+        funding_channels=tuple(m.funding_channels),
+        is_classified=classified,
+        construction_kind=RulesConstructionKind(m.construction_kind or RulesConstructionKind.NEW),
+        builds_non_classified_machine_room=bool(m.builds_non_classified_machine_room),
+        buys_non_classified_server_hardware=bool(m.buys_non_classified_server_hardware),
+        leases_internet_line=bool(m.leases_internet_line),
+        leases_private_network_outside_egov=bool(m.leases_private_network_outside_egov),
+        terminal_security_outside_egov_supervision=bool(m.terminal_security_outside_egov_supervision),
+        deployed_on_provincial_cloud=m.deployed_on_provincial_cloud is not False,
+        builds_common_system_kinds=frozenset(m.common_system_kinds if m.builds_common_systems else ()),
+        categories=frozenset(m.categories),
+        connected_to_sharing_platform=m.connected_to_sharing_platform is not False,
+        connected_to_service_platform=m.connected_to_service_platform is not False,
+        connected_to_unified_office_platform=m.connected_to_unified_office_platform is not False,
+        needs_clear=m.needs_clear is not False,
+        performance_goals_clear=m.performance_goals_clear is not False,
+        integration_done=m.integration_done is not False,
+        catalogue_census_done=m.catalogue_census_done is not False,
+        sharing_done=m.sharing_done is not False,
+        security_done=m.security_done is not False,
+        builds_non_shared_infrastructure=bool(m.builds_non_shared_infrastructure),
+        upgrades_project_accepted=m.upgrades_project_accepted,
+        legal_basis={int(k): v for k, v in (m.legal_basis or {}).items() if v and v.strip()},
+        catalogue_system_ids=catalogue_ids,
+        named_system_ids=named_ids,
+        needs_city_collaboration=m.needs_city_collaboration,
+        linked_city_projects=tuple(m.linked_city_projects),
+        data_aggregation_done=m.data_aggregation_done is not False,
+        leading_group_exception_approved=m.leading_group_exception_approved,
+        leading_group_approval_ref=m.leading_group_approval_ref,
+        duplicate_candidates=tuple(catalogue_candidates + declaration_candidates(project)),
+        sanctions=(),  # recorded by the chapters that impose them (第三十二条、第三十三条、第五十一条)
+    )
+
+
+# The yes/no questions each rule depends on: (field, question, asked when).
+def _always(m: DeclarationMaterials) -> bool:
+    return True
+
+
+def _is_service(m: DeclarationMaterials) -> bool:
+    return bool({"government_service", "public_service"} & set(m.categories))
+
+
+def _is_non_classified_office(m: DeclarationMaterials) -> bool:
+    return m.is_classified is not True and bool({"office", "decision_support"} & set(m.categories))
+
+
+QUESTIONS: dict[str, tuple[Citation, tuple[tuple[str, object], ...]]] = {
+    "non_classified_infrastructure": (Citation(8, item=1), (
+        ("builds_non_classified_machine_room", _always), ("buys_non_classified_server_hardware", _always))),
+    "network_leases": (Citation(8, item=2), (
+        ("leases_internet_line", _always), ("leases_private_network_outside_egov", _always),
+        ("terminal_security_outside_egov_supervision", _always))),
+    "provincial_cloud_deployment": (Citation(8, item=3), (
+        ("is_classified", _always), ("construction_kind", _always), ("deployed_on_provincial_cloud", _always))),
+    "common_systems": (Citation(8, item=4), (("builds_common_systems", _always),
+                                             ("common_system_kinds", lambda m: m.builds_common_systems is True))),
+    "platform_connections": (Citation(8, item=5), (
+        ("connected_to_sharing_platform", _is_service), ("connected_to_service_platform", _is_service),
+        ("connected_to_unified_office_platform", _is_non_classified_office))),
+    "preparation_complete": (Citation(8, item=6), (
+        ("needs_clear", _always), ("performance_goals_clear", _always), ("integration_done", _always),
+        ("catalogue_census_done", _always), ("sharing_done", _always), ("security_done", _always))),
+    "shared_infrastructure": (Citation(8, item=7), (("builds_non_shared_infrastructure", _always),)),
+    "upgrade_of_accepted_project": (Citation(8, item=8), (
+        ("upgrades_project_accepted", lambda m: m.construction_kind == "upgrade"),)),
+    "data_aggregation": (Citation(12), (("data_aggregation_done", _always),)),
+}
+
+
+def _unanswered(m: DeclarationMaterials, field: str) -> bool:
+    value = getattr(m, field)
+    return value is None or value == "" or value == []
+
+
+def unanswered_findings(materials: DeclarationMaterials, findings: list[Finding]) -> list[Finding]:
+    """Replace the finding of each rule whose questions are not all answered with a BLOCK naming them."""
+    result = []
+    for finding in findings:
+        rule = finding.rule.split(".")[0]
+        spec = QUESTIONS.get(rule)
+        missing = []
+        if spec:
+            missing = [DeclarationMaterials._meta.get_field(f).verbose_name for f, asked in spec[1]
+                       if asked(materials) and _unanswered(materials, f)]
+        if missing:
+            result.append(Finding(
+                f"{rule}.unanswered", Outcome.BLOCK,
+                f"请在申报材料中回答{finding.citation.label}的问题：{'；'.join(missing)}。",
+                finding.citation, {"未回答的问题": missing}))
+        else:
+            result.append(finding)
+    return result
+
+
+def _order(finding: Finding) -> tuple[int, int, int]:
+    c = finding.citation
+    return (c.article, c.paragraph or 0, c.item or 0)
+
+
+def precheck_findings(project: Project, profile=None, materials: DeclarationMaterials | None = None
+                      ) -> list[Finding]:
+    """The pre-check (体检) of the project as it stands: every finding, ordered by article."""
+    from projects.services import profile_for
+
+    materials = materials if materials is not None else materials_for(project)
+    profile = profile or profile_for(project)
+    findings = run_precheck(declaration_facts(project, materials), profile)
+    return unanswered_findings(materials, findings)
+
+
+def submission_findings(project: Project, today: date | None = None, profile=None) -> list[Finding]:
+    """Everything that decides a submission: the pre-check plus the round being open (第十五条)."""
+    findings = [*precheck_findings(project, profile), round_finding(project, today)]
+    return sorted(findings, key=_order)
+
+
+def page_findings(project: Project, today: date | None = None) -> list[Finding]:
+    """What the pre-check page and API show: for a draft, everything that decides its submission;
+    once submitted, the pre-check alone (for the reviewers; the round no longer matters)."""
+    if project.stage == Stage.DRAFT:
+        return submission_findings(project, today)
+    return precheck_findings(project)
+
+
+def outcome_counts(findings: list[Finding]) -> dict[str, int]:
+    counts = {str(o): 0 for o in Outcome}
+    for f in findings:
+        counts[str(f.outcome)] += 1
+    return counts
+
+
+def own_declarations(user) -> QuerySet[Project]:
+    """The projects of the user's own unit (drafts included); nothing for anyone else."""
+    from projects.selectors import visible_projects
+
+    if not (user.is_authenticated and user.organisation_id and user.has_role(Role.FILER, Role.UNIT_HEAD)):
+        return Project.objects.none()
+    return visible_projects(user).filter(unit_id=user.organisation_id).order_by("-year", "number")
+

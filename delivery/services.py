@@ -1,0 +1,487 @@
+"""Write paths of construction and acceptance (第二十六条–第三十二条).
+
+One function per action: fetch with a row lock through ``get_project_for_user``, ask the rules under
+the unit's profile, write, audit — in one transaction. Stage changes go through
+``projects.services.transition_project``; a suspended project can only resume or terminate (第三十条).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from audit.services import record
+from projects.models import Project, Stage
+from projects.selectors import get_project_for_user
+from projects.services import ActionRefused, next_number, profile_for, transition_project
+from rules.ch04_construction import (
+    AcceptanceApplicationFacts,
+    AcceptanceMaterial,
+    AdjustmentRequestFacts,
+    ChangeFacts,
+    ChangeReason,
+    DeferralRequest,
+    DeliveryMode,
+    ResponsibilityFacts,
+    SupervisionFacts,
+    TerminationCause,
+    TerminationFacts,
+    TroubleFacts,
+    acceptance_application,
+    acceptance_deferral,
+    adjustment_request_admissible,
+    classify_change,
+    responsible_person_is_principal,
+    supervision_contractor_engaged,
+    termination_may_take_effect,
+    termination_request_admissible,
+    trouble_reported,
+)
+from rules.findings import Finding, blocking
+
+from . import selectors
+from .models import (
+    AcceptanceApplication,
+    AcceptanceDeferral,
+    AcceptanceStatus,
+    ChangeRequest,
+    ChangeStatus,
+    ConstructionRecord,
+    Contract,
+    ContractKind,
+    TerminationRequest,
+    TerminationStatus,
+    TroubleReport,
+    TroubleResponse,
+)
+
+SUSPENDED_MESSAGE = "项目已暂停建设（第三十条）：暂停期间只能由省发展改革委恢复建设或经领导小组同意终止项目，不能{}。"
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _refuse_unless_unit(actor, project: Project) -> None:
+    if not selectors.is_unit_member(actor, project):
+        raise ActionRefused("只有本项目单位的填报人或负责人可以办理此事项", status=403)
+
+
+def _refuse_unless_drc(actor) -> None:
+    if not selectors.is_drc(actor):
+        raise ActionRefused("此事项由省发展改革委办理", status=403)
+
+
+def _require_stage(project: Project, stages, doing: str) -> None:
+    if project.stage == Stage.SUSPENDED and Stage.SUSPENDED not in stages:
+        raise ActionRefused(SUSPENDED_MESSAGE.format(doing))
+    if project.stage not in stages:
+        raise ActionRefused(f"项目当前处于“{project.get_stage_display()}”阶段，不能{doing}")
+
+
+def _refuse_if_blocking(findings: list[Finding]) -> None:
+    if blocking(findings):
+        raise ActionRefused("；".join(f.message for f in blocking(findings)), findings)
+
+
+def _dicts(findings: list[Finding]) -> list[dict]:
+    return [f.as_dict() for f in findings]
+
+
+# --- 第二十六条 开工建设、合同 ------------------------------------------------------------------
+
+@transaction.atomic
+def contract_add(*, actor, project_id: int, kind: str, party: str, amount: Decimal, signed_on: date) -> Contract:
+    """登记招标投标、政府采购、工程监理合同 (第二十六条第一款)."""
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_unit(actor, project)
+    _require_stage(project, (Stage.APPROVED, Stage.IN_CONSTRUCTION, Stage.TRIAL_RUN), "登记合同")
+    if kind not in ContractKind.values:
+        raise ValidationError({"kind": "合同类型只能是招标投标、政府采购或工程监理"})
+    contract = Contract(project=project, kind=kind, party=party.strip(), amount=amount, signed_on=signed_on,
+                        created_by=actor)
+    contract.full_clean()
+    contract.save()
+    record(actor=actor, action="delivery.contract_added", obj=contract, project=project,
+           after={"kind": kind, "party": contract.party, "amount": amount, "signed_on": signed_on})
+    return contract
+
+
+def construction_rules(project: Project, responsible_person: str, supervision_contractor: str) -> list[Finding]:
+    principals = selectors.unit_principals(project)
+    principal = responsible_person.strip() if responsible_person.strip() in principals else (
+        principals[0] if principals else "")
+    signed = Contract.objects.filter(project=project, kind=ContractKind.SUPERVISION,
+                                     party=supervision_contractor.strip()).exists() if supervision_contractor.strip() else False
+    return [
+        responsible_person_is_principal(ResponsibilityFacts(responsible_person, principal)),
+        supervision_contractor_engaged(SupervisionFacts(supervision_contractor, signed), profile_for(project)),
+    ]
+
+
+@transaction.atomic
+def start_construction(*, actor, project_id: int, responsible_person: str, supervision_contractor: str = "",
+                       construction_period_months: int | None = None, started_on: date | None = None) -> Project:
+    """开工建设 (第二十六条): the responsible person is the unit's principal, the supervision contractor is engaged."""
+    started_on = started_on or today()
+    if started_on > today():
+        raise ValidationError({"started_on": "开工日期不能晚于今天"})
+    holder: dict = {}
+
+    def rules(project):
+        return construction_rules(project, responsible_person, supervision_contractor)
+
+    def apply(project):
+        months = selectors.approved_construction_months(project) or construction_period_months
+        if not months or months < 1:
+            raise ValidationError({"construction_period_months": "请填写批复确定的建设周期（月）"})
+        profile = profile_for(project)
+        findings = rules(project)
+        holder["record"] = ConstructionRecord.objects.create(
+            project=project, responsible_person=responsible_person.strip(),
+            supervision_contractor=supervision_contractor.strip(), construction_period_months=months,
+            started_on=started_on, findings=_dicts(findings), profile=profile.version_label, created_by=actor)
+        return {"responsible_person": responsible_person.strip(), "supervision_contractor": supervision_contractor.strip(),
+                "construction_period_months": months, "started_on": started_on}
+
+    return transition_project(actor=actor, project_id=project_id, transition="start_construction",
+                              action="delivery.construction_started", rules=rules, apply=apply)
+
+
+# --- 第二十八条、第二十九条 调整 ----------------------------------------------------------------
+
+@transaction.atomic
+def change_file(*, actor, project_id: int, reasons: list[str], content: str, amount_moved: Decimal,
+                total_investment_after: Decimal, goals_unchanged: bool,
+                implemented_before_approval: bool = False) -> ChangeRequest:
+    """项目单位提出调整：自行调整的报备 (第二十九条)，或向省发展改革委提交调整申请 (第二十八条)."""
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_unit(actor, project)
+    _require_stage(project, (Stage.APPROVED, Stage.IN_CONSTRUCTION), "提出调整")
+    try:
+        reason_set = frozenset(ChangeReason(r) for r in reasons)
+    except ValueError as exc:
+        raise ValidationError({"reasons": "调整情形只能是第二十九条第一项至第三项"}) from exc
+    if not content.strip():
+        raise ValidationError({"content": "请写明调整内容"})
+    profile = profile_for(project)
+    approved = project.approved_total_investment
+    classification = classify_change(ChangeFacts(
+        approved_total_investment=approved, total_investment_after=total_investment_after,
+        goals_unchanged=goals_unchanged, amount_moved=amount_moved,
+        earlier_amounts_moved=selectors.earlier_self_adjustment_amounts(project), reasons=reason_set), profile)
+    findings = [classification.finding, *classification.conditions]
+    if classification.needs_approval:
+        admissible = adjustment_request_admissible(AdjustmentRequestFacts(
+            approved, total_investment_after, implemented_before_approval))
+        findings.append(admissible)
+        _refuse_if_blocking([admissible])
+        status = ChangeStatus.PENDING_APPROVAL
+    else:
+        status = ChangeStatus.FILED
+    change = ChangeRequest.objects.create(
+        project=project, reasons=sorted(str(r) for r in reason_set), content=content.strip(),
+        amount_moved=amount_moved, approved_total_before=approved, total_investment_after=total_investment_after,
+        goals_unchanged=goals_unchanged, implemented_before_approval=implemented_before_approval,
+        kind=str(classification.kind), status=status,
+        this_change_percent=classification.this_change_percent.quantize(Decimal("0.000001")),
+        cumulative_percent=classification.cumulative_percent.quantize(Decimal("0.000001")),
+        findings=_dicts(findings), profile=profile.version_label, filed_by=actor, filed_at=timezone.now())
+    record(actor=actor, action="delivery.change_filed" if status == ChangeStatus.FILED else "delivery.change_requested",
+           obj=change, project=project,
+           after={"kind": change.kind, "status": status, "amount_moved": amount_moved,
+                  "total_investment_after": total_investment_after,
+                  "this_change_percent": classification.this_change_percent,
+                  "cumulative_percent": classification.cumulative_percent},
+           findings=findings, profile=profile.version_label)
+    return change
+
+
+@transaction.atomic
+def change_decide(*, actor, change_id: int, approve: bool, note: str = "") -> ChangeRequest:
+    """省发展改革委审批重大调整 (第二十八条). Row-locked: the second decision is refused."""
+    project_id = ChangeRequest.objects.filter(pk=change_id).values_list("project_id", flat=True).first()
+    if project_id is None:
+        raise ActionRefused("调整申请不存在", status=404)
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_drc(actor)
+    change = ChangeRequest.objects.select_for_update().get(pk=change_id)
+    if change.status != ChangeStatus.PENDING_APPROVAL:
+        raise ActionRefused(f"该调整已处理（{change.get_status_display()}），不能再次审批")
+    if approve and project.stage == Stage.SUSPENDED:
+        raise ActionRefused(SUSPENDED_MESSAGE.format("批准调整"))
+    before = {"status": change.status, "approved_total_investment": project.approved_total_investment}
+    change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
+    change.decided_by, change.decided_at, change.decision_note = actor, timezone.now(), note.strip()
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    after = {"status": change.status, "note": change.decision_note}
+    if approve and change.total_investment_after != project.approved_total_investment:
+        # The approved change fixes a new approved total (第二十八条 调整审批).
+        project.approved_total_investment = change.total_investment_after
+        project.save(update_fields=["approved_total_investment", "updated_at"])
+        after["approved_total_investment"] = project.approved_total_investment
+    record(actor=actor, action="delivery.change_approved" if approve else "delivery.change_rejected",
+           obj=change, project=project, before=before, after=after, findings=change.findings,
+           profile=profile_for(project).version_label)
+    return change
+
+
+# --- 第三十条 问题报告、暂停、终止 --------------------------------------------------------------
+
+@transaction.atomic
+def trouble_report(*, actor, project_id: int, serious_delay: bool, major_loss: bool, description: str) -> TroubleReport:
+    """项目单位向省发展改革委报告工程严重逾期、投资重大损失 (第三十条第一款)."""
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_unit(actor, project)
+    _require_stage(project, (Stage.IN_CONSTRUCTION, Stage.SUSPENDED), "报告问题")
+    if not (serious_delay or major_loss):
+        raise ValidationError({"serious_delay": "请至少选择一项：工程严重逾期或投资重大损失"})
+    if not description.strip():
+        raise ValidationError({"description": "请说明情况"})
+    report = TroubleReport.objects.create(project=project, serious_delay=serious_delay, major_loss=major_loss,
+                                          description=description.strip(), reported_on=today(), reported_by=actor)
+    finding = trouble_reported(TroubleFacts(serious_delay, major_loss, report.reported_on))
+    record(actor=actor, action="delivery.trouble_reported", obj=report, project=project,
+           after={"serious_delay": serious_delay, "major_loss": major_loss, "description": report.description},
+           findings=[finding], profile=profile_for(project).version_label)
+    return report
+
+
+@transaction.atomic
+def trouble_respond(*, actor, report_id: int, suspend: bool, note: str, rectify_by: date | None = None) -> TroubleReport:
+    """省发展改革委要求整改或者暂停项目建设 (第三十条第一款)."""
+    project_id = TroubleReport.objects.filter(pk=report_id).values_list("project_id", flat=True).first()
+    if project_id is None:
+        raise ActionRefused("问题报告不存在", status=404)
+    _refuse_unless_drc(actor)
+    report = TroubleReport.objects.select_for_update().get(pk=report_id)
+    if report.response != TroubleResponse.PENDING:
+        raise ActionRefused(f"该问题报告已处理（{report.get_response_display()}）")
+    if not suspend and rectify_by is None:
+        raise ValidationError({"rectify_by": "要求整改时请填写整改期限"})
+    report.response = TroubleResponse.SUSPENSION if suspend else TroubleResponse.RECTIFICATION
+    report.response_note, report.rectify_by = note.strip(), (None if suspend else rectify_by)
+    report.responded_by, report.responded_at = actor, timezone.now()
+    report.save()
+    finding = trouble_reported(TroubleFacts(report.serious_delay, report.major_loss, report.reported_on))
+    if suspend:
+        transition_project(actor=actor, project_id=project_id, transition="suspend", action="delivery.suspended",
+                           rules=lambda p: [finding],
+                           apply=lambda p: {"trouble_report": report.pk, "note": report.response_note})
+    else:
+        project = get_project_for_user(actor, project_id, for_update=True)
+        _require_stage(project, (Stage.IN_CONSTRUCTION,), "要求整改")
+        record(actor=actor, action="delivery.rectification_ordered", obj=report, project=project,
+               after={"rectify_by": rectify_by, "note": report.response_note}, findings=[finding],
+               profile=profile_for(project).version_label)
+    return report
+
+
+@transaction.atomic
+def resume_construction(*, actor, project_id: int, note: str = "") -> Project:
+    """省发展改革委恢复项目建设."""
+    return transition_project(actor=actor, project_id=project_id, transition="resume", action="delivery.resumed",
+                              apply=lambda p: {"note": note.strip()})
+
+
+def _termination_facts(request: TerminationRequest, *, drc_reported=None, leading_group_approved=False):
+    return TerminationFacts(
+        substantive_progress=request.substantive_progress, cause=TerminationCause(request.cause),
+        overall_goal_unattainable=request.overall_goal_unattainable,
+        drc_reported=request.status == TerminationStatus.REPORTED if drc_reported is None else drc_reported,
+        leading_group_approved=leading_group_approved)
+
+
+@transaction.atomic
+def termination_request(*, actor, project_id: int, substantive_progress: bool, cause: str,
+                        overall_goal_unattainable: bool, explanation: str) -> TerminationRequest:
+    """项目单位申请终止项目建设 (第三十条第二款)."""
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_unit(actor, project)
+    _require_stage(project, (Stage.IN_CONSTRUCTION, Stage.SUSPENDED), "申请终止")
+    if cause not in {str(c) for c in TerminationCause}:
+        raise ValidationError({"cause": "请选择难以继续实施的原因"})
+    if TerminationRequest.objects.filter(project=project, status__in=[TerminationStatus.REQUESTED,
+                                                                      TerminationStatus.REPORTED]).exists():
+        raise ActionRefused("该项目已有待处理的终止申请")
+    request = TerminationRequest(project=project, substantive_progress=substantive_progress, cause=cause,
+                                 overall_goal_unattainable=overall_goal_unattainable,
+                                 explanation=explanation.strip(), requested_by=actor, requested_at=timezone.now())
+    finding = termination_request_admissible(_termination_facts(request, drc_reported=False))
+    _refuse_if_blocking([finding])
+    request.save()
+    record(actor=actor, action="delivery.termination_requested", obj=request, project=project,
+           after={"cause": cause, "explanation": request.explanation}, findings=[finding],
+           profile=profile_for(project).version_label)
+    return request
+
+
+def _locked_termination(actor, request_id: int) -> tuple[Project, TerminationRequest]:
+    project_id = TerminationRequest.objects.filter(pk=request_id).values_list("project_id", flat=True).first()
+    if project_id is None:
+        raise ActionRefused("终止申请不存在", status=404)
+    project = get_project_for_user(actor, project_id, for_update=True)
+    return project, TerminationRequest.objects.select_for_update().get(pk=request_id)
+
+
+@transaction.atomic
+def termination_report(*, actor, request_id: int, note: str = "") -> TerminationRequest:
+    """省发展改革委核报领导小组 (第三十条第二款)."""
+    project, request = _locked_termination(actor, request_id)
+    _refuse_unless_drc(actor)
+    if request.status != TerminationStatus.REQUESTED:
+        raise ActionRefused(f"该终止申请已处理（{request.get_status_display()}）")
+    request.status, request.reported_by, request.reported_at = TerminationStatus.REPORTED, actor, timezone.now()
+    request.note = note.strip()
+    request.save()
+    record(actor=actor, action="delivery.termination_reported", obj=request, project=project,
+           before={"status": TerminationStatus.REQUESTED}, after={"status": request.status, "note": request.note},
+           findings=[termination_request_admissible(_termination_facts(request))],
+           profile=profile_for(project).version_label)
+    return request
+
+
+@transaction.atomic
+def termination_decide(*, actor, request_id: int, approve: bool, note: str = "") -> TerminationRequest:
+    """领导小组同意（或不同意）终止项目建设 (第三十条第二款); 同意即终止."""
+    project, request = _locked_termination(actor, request_id)
+    if not selectors.is_leading_group(actor):
+        raise ActionRefused("终止项目建设须经领导小组同意：此事项由领导小组办理", status=403)
+    if request.status == TerminationStatus.REQUESTED:
+        finding = termination_may_take_effect(_termination_facts(request, leading_group_approved=approve))
+        raise ActionRefused(finding.message, [finding])
+    if request.status != TerminationStatus.REPORTED:
+        raise ActionRefused(f"该终止申请已处理（{request.get_status_display()}）")
+    request.decided_by, request.decided_at = actor, timezone.now()
+    request.note = note.strip() or request.note
+    if approve:
+        request.status = TerminationStatus.APPROVED
+        request.save()
+        transition_project(actor=actor, project_id=project.pk, transition="terminate", action="delivery.terminated",
+                           rules=lambda p: [termination_may_take_effect(
+                               _termination_facts(request, drc_reported=True, leading_group_approved=True))],
+                           apply=lambda p: {"termination_request": request.pk, "note": request.note})
+    else:
+        request.status = TerminationStatus.REJECTED
+        request.save()
+        record(actor=actor, action="delivery.termination_rejected", obj=request, project=project,
+               before={"status": TerminationStatus.REPORTED}, after={"status": request.status, "note": request.note},
+               profile=profile_for(project).version_label)
+    return request
+
+
+# --- 第三十一条 试运行和验收 --------------------------------------------------------------------
+
+@transaction.atomic
+def start_trial_run(*, actor, project_id: int, started_on: date | None = None) -> Project:
+    """完成所有建设内容，开始试运行 (第三十一条第一款)."""
+    started_on = started_on or today()
+    if started_on > today():
+        raise ValidationError({"started_on": "试运行开始日期不能晚于今天"})
+
+    def apply(project):
+        record_ = selectors.construction_record(project)
+        if record_ is None:
+            raise ActionRefused("尚未登记开工建设情况（第二十六条），不能开始试运行")
+        if started_on < record_.started_on:
+            raise ValidationError({"started_on": f"试运行开始日期不能早于开工日期 {record_.started_on}"})
+        record_.trial_run_started_on = started_on
+        record_.save(update_fields=["trial_run_started_on"])
+        return {"trial_run_started_on": started_on}
+
+    return transition_project(actor=actor, project_id=project_id, transition="start_trial_run",
+                              action="delivery.trial_run_started", apply=apply)
+
+
+def acceptance_findings(project: Project, materials, trial_run_normal: bool, on: date) -> list[Finding]:
+    record_ = selectors.construction_record(project)
+    facts = AcceptanceApplicationFacts(
+        delivery_mode=DeliveryMode(project.delivery_mode), classified=selectors.is_classified(project),
+        construction_complete=project.stage in (Stage.TRIAL_RUN, Stage.ACCEPTANCE_FAILED),
+        trial_run_started_on=record_.trial_run_started_on if record_ else None,
+        trial_run_normal=trial_run_normal, materials=frozenset(AcceptanceMaterial(m) for m in materials), today=on)
+    return acceptance_application(facts, profile_for(project, on))
+
+
+@transaction.atomic
+def apply_for_acceptance(*, actor, project_id: int, materials: list[str], trial_run_normal: bool = True) -> Project:
+    """项目单位申请验收 (第三十一条): trial run complete under the profile, materials complete."""
+    on = today()
+    try:
+        materials = sorted({str(AcceptanceMaterial(m)) for m in materials})
+    except ValueError as exc:
+        raise ValidationError({"materials": "验收材料类型无效"}) from exc
+
+    def apply(project):
+        findings = acceptance_findings(project, materials, trial_run_normal, on)
+        AcceptanceApplication.objects.create(project=project, applied_on=on, materials=materials,
+                                             trial_run_normal=trial_run_normal, findings=_dicts(findings),
+                                             profile=profile_for(project, on).version_label, applied_by=actor)
+        return {"applied_on": on, "materials": materials}
+
+    return transition_project(actor=actor, project_id=project_id, transition="apply_for_acceptance",
+                              action="delivery.acceptance_applied",
+                              rules=lambda p: acceptance_findings(p, materials, trial_run_normal, on), apply=apply)
+
+
+@transaction.atomic
+def acceptance_decide(*, actor, project_id: int, passed: bool, opinion: str) -> AcceptanceApplication:
+    """省发展改革委组织竣工验收：合格的出具验收意见，不合格的记录结论 (第三十一条、第三十二条)."""
+    if not opinion.strip():
+        raise ValidationError({"opinion": "请填写验收意见"})
+    on = today()
+    holder: dict = {}
+
+    def apply(project):
+        application = (AcceptanceApplication.objects.select_for_update()
+                       .filter(project=project, status=AcceptanceStatus.APPLIED).first())
+        if application is None:
+            raise ActionRefused("没有待验收的申请")
+        application.status = AcceptanceStatus.PASSED if passed else AcceptanceStatus.FAILED
+        application.opinion, application.decided_on, application.decided_by = opinion.strip(), on, actor
+        if passed:
+            application.opinion_number = next_number(f"acceptance-opinion-{on.year}",
+                                                     f"川发改验〔{on.year}〕{{}}号")
+        application.save()
+        holder["application"] = application
+        return {"result": application.status, "opinion_number": application.opinion_number}
+
+    transition_project(actor=actor, project_id=project_id, transition="accept" if passed else "fail_acceptance",
+                       action="delivery.accepted" if passed else "delivery.acceptance_failed", apply=apply)
+    return holder["application"]
+
+
+@transaction.atomic
+def deferral_request(*, actor, project_id: int, new_date: date, reason: str) -> AcceptanceDeferral:
+    """书面延期验收申请 (第三十一条第二款)."""
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_unit(actor, project)
+    _require_stage(project, (Stage.APPROVED, Stage.IN_CONSTRUCTION, Stage.TRIAL_RUN), "申请延期验收")
+    on = today()
+    current_due = selectors.acceptance_due_on(project, on)
+    if current_due is None:
+        raise ActionRefused("尚未登记建设周期，无法计算验收期限：请先登记开工建设情况")
+    finding = acceptance_deferral(DeferralRequest(on, new_date, reason), current_due)
+    _refuse_if_blocking([finding])
+    deferral = AcceptanceDeferral.objects.create(project=project, requested_on=on, previous_due=current_due,
+                                                 new_date=new_date, reason=reason.strip(),
+                                                 findings=_dicts([finding]), requested_by=actor)
+    record(actor=actor, action="delivery.acceptance_deferred", obj=deferral, project=project,
+           before={"due_on": current_due}, after={"due_on": new_date, "reason": deferral.reason},
+           findings=[finding], profile=profile_for(project, on).version_label)
+    return deferral
+
+
+def opinion_for_download(*, actor, project_id: int) -> AcceptanceApplication:
+    """The passed acceptance with its opinion number, for anyone who may see the project (else 404)."""
+    project = get_project_for_user(actor, project_id)
+    application = (AcceptanceApplication.objects.filter(project=project, status=AcceptanceStatus.PASSED)
+                   .exclude(opinion_number="").select_related("project__unit").order_by("-decided_on").first())
+    if application is None:
+        raise Http404("该项目尚未出具验收意见")
+    return application
