@@ -16,8 +16,8 @@ class AuditSearchForm(forms.Form):
     organisation = forms.CharField(label="机构", required=False, max_length=100)
     actor = forms.CharField(label="用户名", required=False, max_length=150)
     action = forms.CharField(label="操作", required=False, max_length=60)
-    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 

@@ -136,3 +136,16 @@ def project_catalogue(request, project_id: int):
     project = get_project_for_user(request.user, project_id)
     status = selectors.project_catalogue_status(project)
     return {"project_id": project.pk, "links": status.links, "finding": status.finding.as_dict()}
+
+
+class LinkIn(Schema):
+    system_id: int
+    relation: str = Field(description="build（新建）、upgrade（升级改造）或 integrate（整合）")
+
+
+@router.post("/projects/{project_id}/links", response={201: LinkOut, 403: Error, 404: Error, 409: Refusal, 422: Error})
+def link_system(request, project_id: int, payload: LinkIn):
+    """The project names a catalogue entry it builds, upgrades or integrates (第九条)."""
+    link = services.link_project_system(actor=request.user, project_id=project_id, system_id=payload.system_id,
+                                        relation=payload.relation)
+    return Status(201, link)

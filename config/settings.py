@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",
+    # The task queue (Django's tasks API; django-tasks on Django 5.2): reminders and the daily obligations job.
+    "django_tasks",
+    "django_tasks_db",
     # The platform's own apps, in the order of the measures' lifecycle.
     "accounts",
     "audit",
@@ -149,6 +152,11 @@ STORAGES = {
 # Static files are served by the platform itself (whitenoise): government networks have no CDN.
 WHITENOISE_USE_FINDERS = True
 
+# The database backend needs no extra server; larger deployments switch BACKEND to a Redis- or
+# RabbitMQ-backed worker (docs/scaling.md).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+                     "QUEUES": ["default"]}}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -168,6 +176,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zwxm-platform@localho
 
 # Upload limits (SECURITY.md 26): the figures are settings an administrator may change.
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(100 * 1024 * 1024)))
+UPLOAD_PROJECT_QUOTA_BYTES = int(os.environ.get("UPLOAD_PROJECT_QUOTA_BYTES", str(2 * 1024 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LOGGING = {

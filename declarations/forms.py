@@ -33,9 +33,9 @@ class RoundForm(forms.Form):
                                               "required": "请填写申报年度"})
     title = forms.CharField(label="批次名称", max_length=100, required=False,
                             help_text="不填则为“某年度政务信息化项目申报”")
-    opens_on = forms.DateField(label="申报开始日期", widget=forms.DateInput(attrs={"type": "date"}),
+    opens_on = forms.DateField(label="申报开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                error_messages={"invalid": "请输入有效日期（YYYY-MM-DD）", "required": "请填写申报开始日期"})
-    closes_on = forms.DateField(label="申报截止日期", widget=forms.DateInput(attrs={"type": "date"}),
+    closes_on = forms.DateField(label="申报截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 error_messages={"invalid": "请输入有效日期（YYYY-MM-DD）", "required": "请填写申报截止日期"})
 
 

@@ -7,6 +7,9 @@ a submission, so what the unit sees is exactly what blocks.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import inspect
 from datetime import date
 
 from django.db.models import QuerySet
@@ -19,7 +22,7 @@ from rules.ch02_integration import DuplicateSource
 from rules.ch03_approval import DeliveryMode as RulesDeliveryMode
 from rules.ch03_approval import declaration_round_open
 from rules.findings import Citation, Finding, Outcome
-from rules.precheck import DeclarationFacts, run_precheck
+from rules.precheck import SANCTION_ARTICLES, DeclarationFacts, Sanction, run_precheck
 from rules.similarity import Candidate
 
 from .models import DeclarationMaterials, DeclarationRound, Document, DocumentKind
@@ -146,9 +149,38 @@ def declaration_candidates(project: Project) -> list[Candidate]:
     ]
 
 
+# --- Sanctions (第三十二条、第三十三条、第五十一条) ------------------------------------------------
+
+def unit_sanction_findings(unit, today: date, year: int | None = None) -> list[Finding]:
+    """The BLOCK findings that bar ``unit``'s new projects on ``today``, from the chapters that impose them:
+    第三十二条 (acceptance overdue or failed, ``delivery.selectors``) and, where the oversight app provides
+    them, 第三十三条 and 第五十一条 (``oversight.selectors.unit_sanctions_findings``). ``year`` is the year in
+    which the new project would be approved (第三十三条 “次年度”): the declared project's year."""
+    from delivery.selectors import unit_acceptance_sanctions
+
+    findings = list(unit_acceptance_sanctions(unit, today))
+    # oversight/ is built by its own app; without the selector, 第三十三条 and 第五十一条 add nothing.
+    if importlib.util.find_spec("oversight.selectors") is not None:
+        oversight = importlib.import_module("oversight.selectors")
+        if hasattr(oversight, "unit_sanctions_findings"):
+            select = oversight.unit_sanctions_findings
+            takes_year = year is not None and "year" in inspect.signature(select).parameters
+            findings += select(unit, today, year=year) if takes_year else select(unit, today)
+    return findings
+
+
+def unit_sanctions(unit, today: date, year: int | None = None) -> tuple[Sanction, ...]:
+    """``unit_sanction_findings`` as the pre-check's sanctions: one per article and project (第三十二条's
+    three findings for one project — O&M funding, cloud resources, new projects — are one sanction here)."""
+    sanctions = {Sanction.from_finding(f) for f in unit_sanction_findings(unit, today, year)
+                 if f.blocks and f.citation.article in SANCTION_ARTICLES}
+    return tuple(sorted(sanctions, key=lambda s: (s.article, s.project_number, s.reason)))
+
+
 # --- Facts -------------------------------------------------------------------------------------
 
-def declaration_facts(project: Project, materials: DeclarationMaterials | None = None) -> DeclarationFacts:
+def declaration_facts(project: Project, materials: DeclarationMaterials | None = None,
+                      today: date | None = None) -> DeclarationFacts:
     """What the unit declared for ``project``, as ``rules.precheck`` reads it.
 
     Unanswered yes/no questions (None) are passed as the harmless answer here; ``unanswered_findings``
@@ -209,7 +241,7 @@ def declaration_facts(project: Project, materials: DeclarationMaterials | None =
         leading_group_exception_approved=m.leading_group_exception_approved,
         leading_group_approval_ref=m.leading_group_approval_ref,
         duplicate_candidates=tuple(catalogue_candidates + declaration_candidates(project)),
-        sanctions=(),  # recorded by the chapters that impose them (第三十二条、第三十三条、第五十一条)
+        sanctions=unit_sanctions(project.unit, today or timezone.localdate(), project.year),
     )
 
 
@@ -279,20 +311,20 @@ def _order(finding: Finding) -> tuple[int, int, int]:
     return (c.article, c.paragraph or 0, c.item or 0)
 
 
-def precheck_findings(project: Project, profile=None, materials: DeclarationMaterials | None = None
-                      ) -> list[Finding]:
+def precheck_findings(project: Project, profile=None, materials: DeclarationMaterials | None = None,
+                      today: date | None = None) -> list[Finding]:
     """The pre-check (体检) of the project as it stands: every finding, ordered by article."""
     from projects.services import profile_for
 
     materials = materials if materials is not None else materials_for(project)
     profile = profile or profile_for(project)
-    findings = run_precheck(declaration_facts(project, materials), profile)
+    findings = run_precheck(declaration_facts(project, materials, today), profile)
     return unanswered_findings(materials, findings)
 
 
 def submission_findings(project: Project, today: date | None = None, profile=None) -> list[Finding]:
     """Everything that decides a submission: the pre-check plus the round being open (第十五条)."""
-    findings = [*precheck_findings(project, profile), round_finding(project, today)]
+    findings = [*precheck_findings(project, profile, today=today), round_finding(project, today)]
     return sorted(findings, key=_order)
 
 
@@ -301,7 +333,7 @@ def page_findings(project: Project, today: date | None = None) -> list[Finding]:
     once submitted, the pre-check alone (for the reviewers; the round no longer matters)."""
     if project.stage == Stage.DRAFT:
         return submission_findings(project, today)
-    return precheck_findings(project)
+    return precheck_findings(project, today=today)
 
 
 def outcome_counts(findings: list[Finding]) -> dict[str, int]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from api.schemas import Error, FindingOut, Refusal
 from projects.selectors import get_project_for_user
@@ -113,9 +114,24 @@ class TrialRunIn(Schema):
     started_on: date | None = None
 
 
+class SecurityIn(Schema):
+    """第五十条 / 第三十一条第二款: results of the security tests (not_done, passed, failed)."""
+
+    secure_reliable_statement: bool = False
+    mlps_test: str = "not_done"
+    classified_protection_test: str = "not_done"
+    data_security_assessment: str = "not_done"
+    cryptography_assessment: str = "not_done"
+    new_data_centre: bool = False
+    pue: Decimal | None = Field(None, ge=1, max_digits=4, decimal_places=2)
+
+
 class AcceptanceIn(Schema):
     materials: list[str]
     trial_run_normal: bool = True
+    unit_accepted_on: date | None = None  # 政府购买服务：项目单位组织验收的日期（第三十一条第三款）
+    unit_result: str = ""
+    security: SecurityIn | None = None
 
 
 class AcceptanceDecisionIn(Schema):
@@ -127,8 +143,63 @@ class AcceptanceOut(Schema):
     id: int
     applied_on: date
     status: str
+    unit_organised: bool
+    unit_accepted_on: date | None
+    unit_result: str
     opinion_number: str
+    opinion: str
     findings: list[FindingOut]
+    security_findings: list[FindingOut]
+
+
+class FilingIn(Schema):
+    summary: str = Field(min_length=1)
+
+
+class FilingOut(Schema):
+    id: int
+    project_id: int
+    application_id: int
+    summary: str
+    filed_at: datetime
+    registered_at: datetime | None
+
+
+class ParticipantIn(Schema):
+    department_id: int
+    scope: str = Field(min_length=1)
+    responsibilities: str = Field(min_length=1)
+
+
+class ProgressIn(Schema):
+    progress_percent: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+    note: str = ""
+
+
+class ParticipantOut(Schema):
+    id: int
+    department_id: int
+    department: str
+    scope: str
+    responsibilities: str
+    progress_percent: Decimal
+    progress_note: str
+    progress_on: date | None
+
+    @staticmethod
+    def resolve_department(obj):
+        return obj.department.name
+
+
+class ArchiveOut(Schema):
+    id: int
+    category: str
+    title: str
+    reference: str
+    dated: date
+    original_name: str
+    sha256: str
+    size: int
 
 
 class DeferralIn(Schema):
@@ -149,8 +220,12 @@ class DeliveryOut(Schema):
     construction_period_months: int | None
     trial_run_started_on: date | None
     acceptance_due_on: date | None
+    acceptance_ready_on: date | None
     changes: list[ChangeOut]
     contracts: list[ContractOut]
+    participants: list[ParticipantOut]
+    archive: list[ArchiveOut]
+    acceptances: list[AcceptanceOut]
     sanctions: list[FindingOut]
 
 
@@ -169,8 +244,12 @@ def delivery_summary(request, project_id: int):
         "construction_period_months": selectors.construction_months(project),
         "trial_run_started_on": record.trial_run_started_on if record else None,
         "acceptance_due_on": acceptance.due_on if acceptance else None,
+        "acceptance_ready_on": selectors.acceptance_ready_on(project, today),
         "changes": list(selectors.changes(project)),
         "contracts": list(project.contracts.all()),
+        "participants": list(project.participants.select_related("department")),
+        "archive": list(project.archive_entries.all()),
+        "acceptances": list(project.acceptance_applications.all()),
         "sanctions": [f.as_dict() for f in acceptance_sanctions(acceptance, today)] if acceptance else [],
     }
 
@@ -245,3 +324,38 @@ def decide_acceptance(request, project_id: int, payload: AcceptanceDecisionIn):
 @router.post("/projects/{project_id}/acceptance/deferrals", response={201: DeferralOut, **REFUSALS})
 def defer_acceptance(request, project_id: int, payload: DeferralIn):
     return Status(201, services.deferral_request(actor=request.user, project_id=project_id, **payload.dict()))
+
+
+@router.post("/projects/{project_id}/acceptance/filing", response={201: FilingOut, **REFUSALS})
+def file_acceptance(request, project_id: int, payload: FilingIn):
+    """验收情况向领导小组办公室报备 (第三十一条第一款)."""
+    return Status(201, services.acceptance_file(actor=request.user, project_id=project_id, summary=payload.summary))
+
+
+@router.get("/acceptance-filings", response={200: list[FilingOut]})
+def list_filings(request):
+    return list(selectors.acceptance_filings(request.user))
+
+
+@router.post("/acceptance-filings/{filing_id}/register", response={200: FilingOut, **REFUSALS})
+def register_filing(request, filing_id: int):
+    return services.acceptance_filing_register(actor=request.user, filing_id=filing_id)
+
+
+@router.post("/projects/{project_id}/participants", response={201: ParticipantOut, **REFUSALS})
+def add_participant(request, project_id: int, payload: ParticipantIn):
+    return Status(201, services.participant_add(actor=request.user, project_id=project_id, **payload.dict()))
+
+
+@router.post("/participants/{participant_id}/progress", response={200: ParticipantOut, **REFUSALS})
+def participant_progress(request, participant_id: int, payload: ProgressIn):
+    return services.participant_progress(actor=request.user, participant_id=participant_id, **payload.dict())
+
+
+@router.post("/projects/{project_id}/archive", response={201: ArchiveOut, **REFUSALS})
+def add_archive(request, project_id: int, category: Form[str], title: Form[str], dated: Form[date],
+                file: File[UploadedFile], reference: Form[str] = ""):
+    """项目档案归档 (第二十六条第二款): multipart form with the file."""
+    return Status(201, services.archive_add(actor=request.user, project_id=project_id, category=category,
+                                            title=title, reference=reference, dated=dated, name=file.name,
+                                            size=file.size, fileobj=file))

@@ -4,10 +4,12 @@ from decimal import Decimal
 
 from django import forms
 
-from .models import CAUSE_CHOICES, MATERIAL_CHOICES, REASON_CHOICES, ContractKind
+from rules.ch08_security import ASSESSMENT_RESULT_LABELS
+
+from .models import CAUSE_CHOICES, MATERIAL_CHOICES, REASON_CHOICES, ArchiveCategory, ContractKind
 
 MONEY = {"max_digits": 15, "decimal_places": 2, "min_value": Decimal("0")}
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StartConstructionForm(forms.Form):
@@ -78,10 +80,53 @@ class TrialRunForm(forms.Form):
     started_on = forms.DateField(label="试运行开始日期", required=False, widget=DATE)
 
 
+RESULT_CHOICES = [(str(k), v) for k, v in ASSESSMENT_RESULT_LABELS.items()]
+SECURITY_FIELDS = ("mlps_test", "classified_protection_test", "data_security_assessment", "cryptography_assessment")
+
+
 class AcceptanceApplyForm(forms.Form):
     materials = forms.MultipleChoiceField(label="验收材料（第三十一条）", choices=MATERIAL_CHOICES, required=False,
                                           widget=forms.CheckboxSelectMultiple)
     trial_run_normal = forms.BooleanField(label="试运行正常", required=False, initial=True)
+    unit_accepted_on = forms.DateField(label="项目单位组织验收日期（政府购买服务项目，第三十一条第三款）",
+                                       required=False, widget=DATE)
+    unit_result = forms.CharField(label="项目单位验收结果（政府购买服务项目）", required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    secure_reliable_statement = forms.BooleanField(label="报批阶段已说明软硬件产品安全可靠情况（第五十条）",
+                                                   required=False)
+    mlps_test = forms.ChoiceField(label="网络安全等级保护测评（非涉密）", choices=RESULT_CHOICES, initial="not_done")
+    classified_protection_test = forms.ChoiceField(label="涉密信息系统安全保密测评（涉密）", choices=RESULT_CHOICES,
+                                                   initial="not_done")
+    data_security_assessment = forms.ChoiceField(label="数据安全风险评估（非涉密）", choices=RESULT_CHOICES,
+                                                 initial="not_done")
+    cryptography_assessment = forms.ChoiceField(label="密码应用安全性评估", choices=RESULT_CHOICES, initial="not_done")
+    new_data_centre = forms.BooleanField(label="项目新建数据中心", required=False)
+    pue = forms.DecimalField(label="新建数据中心电能利用效率（PUE）", required=False, max_digits=4, decimal_places=2,
+                             min_value=Decimal("1"))
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is None:
+            return
+        if project.delivery_mode == "purchased_service":
+            # 第三十一条第三款: the unit's own acceptance result is what goes to the DRC.
+            self.fields["materials"].choices = [c for c in MATERIAL_CHOICES if c[0] == "acceptance_result"]
+        else:
+            del self.fields["unit_accepted_on"], self.fields["unit_result"]
+            self.fields["materials"].choices = [c for c in MATERIAL_CHOICES if c[0] != "acceptance_result"]
+
+    @staticmethod
+    def service_arguments(d: dict) -> dict:
+        """The cleaned data as ``services.apply_for_acceptance`` takes it: security facts only where entered."""
+        security = {k: d[k] for k in SECURITY_FIELDS}
+        entered = (any(v != "not_done" for v in security.values()) or d["secure_reliable_statement"]
+                   or d["new_data_centre"] or d["pue"] is not None)
+        if entered:
+            security.update(secure_reliable_statement=d["secure_reliable_statement"],
+                            new_data_centre=d["new_data_centre"], pue=d["pue"])
+        return {"materials": d["materials"], "trial_run_normal": d["trial_run_normal"],
+                "unit_accepted_on": d.get("unit_accepted_on"), "unit_result": d.get("unit_result", ""),
+                "security": security if entered else None}
 
 
 class AcceptanceDecisionForm(forms.Form):
@@ -93,3 +138,35 @@ class AcceptanceDecisionForm(forms.Form):
 class DeferralForm(forms.Form):
     new_date = forms.DateField(label="申请延期至", widget=DATE)
     reason = forms.CharField(label="不能按期申请验收的理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AcceptanceFilingForm(forms.Form):
+    summary = forms.CharField(label="验收情况（报领导小组办公室）", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ArchiveForm(forms.Form):
+    category = forms.ChoiceField(label="档案类别", choices=ArchiveCategory.choices)
+    title = forms.CharField(label="档案名称", max_length=200)
+    reference = forms.CharField(label="文号或编号", max_length=100, required=False)
+    dated = forms.DateField(label="形成日期", widget=DATE)
+    file = forms.FileField(label="电子文件（PDF、OFD、DOC、DOCX、XLS、XLSX、JPG、PNG、ZIP）")
+
+
+class ParticipantForm(forms.Form):
+    department_id = forms.TypedChoiceField(label="参建部门", coerce=int, choices=[])
+    scope = forms.CharField(label="建设范围", widget=forms.Textarea(attrs={"rows": 2}))
+    responsibilities = forms.CharField(label="责任义务", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import PROJECT_UNIT_KINDS, Organisation
+
+        self.fields["department_id"].choices = [
+            (o.pk, o.name) for o in Organisation.objects.filter(kind__in=PROJECT_UNIT_KINDS).order_by("code")]
+
+
+class ParticipantProgressForm(forms.Form):
+    participant_id = forms.IntegerField(widget=forms.HiddenInput)
+    progress_percent = forms.DecimalField(label="建设进度（%）", min_value=Decimal("0"), max_value=Decimal("100"),
+                                          max_digits=5, decimal_places=2)
+    note = forms.CharField(label="进度说明", required=False)

@@ -4,6 +4,8 @@ Records only: every write goes through delivery.services (lock, rules, write, au
 transaction). The project's stage changes only through its lifecycle transitions.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -80,8 +82,14 @@ class Contract(models.Model):
         return f"{self.get_kind_display()} · {self.party}"
 
 
-REASON_CHOICES = [(str(r), f"（{i}）{CHANGE_REASON_LABELS[r]}") for i, r in enumerate(ChangeReason, start=1)]
+REASON_CHOICES = [(str(r), f"（{n}）{CHANGE_REASON_LABELS[r]}") for n, r in zip("一二三", ChangeReason, strict=True)]
 KIND_CHOICES = [(str(ChangeKind.SELF_ADJUSTMENT), "项目单位调整（报备）"), (str(ChangeKind.MAJOR_CHANGE), "重大调整（须审批）")]
+
+
+def _percent_label(value: Decimal) -> str:
+    """Two decimals (15.00%), or four where two would hide that a figure is past a limit (15.0040%)."""
+    two = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{two}%" if two == value else f"{value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}%"
 
 
 class ChangeStatus(models.TextChoices):
@@ -129,6 +137,14 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.get_kind_display()} · {self.get_status_display()}"
+
+    @property
+    def this_change_label(self) -> str:
+        return _percent_label(self.this_change_percent)
+
+    @property
+    def cumulative_label(self) -> str:
+        return _percent_label(self.cumulative_percent)
 
     @property
     def reason_labels(self) -> list[str]:
@@ -246,6 +262,13 @@ class AcceptanceApplication(models.Model):
     decided_on = models.DateField("验收结论日期", null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name="验收组织人")
+    # 第三十一条第三款: a purchased service is accepted by the unit, whose result the DRC reviews.
+    unit_organised = models.BooleanField("项目单位组织验收（政府购买服务）", default=False)
+    unit_accepted_on = models.DateField("项目单位验收日期", null=True, blank=True)
+    unit_result = models.TextField("项目单位验收结果", blank=True)
+    # 第五十条 / 第三十一条第二款: the security facts the unit records at application (empty: not recorded).
+    security = models.JSONField("安全测评情况", default=dict, blank=True)
+    security_findings = models.JSONField("安全审查结论（第五十条）", default=list, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "验收申请"
@@ -263,6 +286,11 @@ class AcceptanceApplication(models.Model):
     @property
     def material_labels(self) -> list[str]:
         return [label for value, label in MATERIAL_CHOICES if value in self.materials]
+
+    @property
+    def decision_name(self) -> str:
+        """验收意见 for a self-built project (第三十一条第二款); 审核意见 on a unit's acceptance (第三十一条第三款)."""
+        return "审核意见" if self.unit_organised else "验收意见"
 
 
 class AcceptanceDeferral(models.Model):
@@ -284,3 +312,97 @@ class AcceptanceDeferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · 延期至 {self.new_date}"
+
+
+class ArchiveCategory(models.TextChoices):
+    TENDERING = "tendering", "招标投标"
+    PROCUREMENT = "procurement", "政府采购"
+    SUPERVISION = "supervision", "工程监理"
+    CONTRACT = "contract", "合同"
+    CONSTRUCTION = "construction", "建设过程"
+    ACCEPTANCE = "acceptance", "验收"
+    OTHER = "other", "其他"
+
+
+class ArchiveEntry(models.Model):
+    """项目档案 (第二十六条第二款 "做好项目档案管理并探索应用电子档案"): one electronic file.
+
+    The file is checked with ``declarations.documents.validate_upload`` (allowlist, content matches the
+    extension) and stored under ``STORAGE_DIR/archive`` with a generated name (``delivery.archive``);
+    the SHA-256 taken at upload is checked at every download.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="archive_entries",
+                                verbose_name="项目")
+    category = models.CharField("档案类别", max_length=20, choices=ArchiveCategory.choices)
+    title = models.CharField("档案名称", max_length=200)
+    reference = models.CharField("文号或编号", max_length=100, blank=True)
+    dated = models.DateField("形成日期")
+    original_name = models.CharField("原文件名", max_length=200)
+    stored_name = models.CharField("存储名", max_length=80, unique=True, editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    content_type = models.CharField("内容类型", max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="归档人")
+    uploaded_at = models.DateTimeField("归档时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "项目档案"
+        ordering = ["project", "dated", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.get_category_display()} · {self.title}"
+
+
+class ParticipatingDepartment(models.Model):
+    """跨部门共建共享项目的参建部门 (第二十七条): its construction scope, responsibilities and progress,
+    recorded by the lead department (the project unit)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="participants",
+                                verbose_name="项目")
+    department = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="参建部门")
+    scope = models.TextField("建设范围")
+    responsibilities = models.TextField("责任义务")
+    progress_percent = models.DecimalField("建设进度（%）", max_digits=5, decimal_places=2, default=0)
+    progress_note = models.TextField("进度说明", blank=True)
+    progress_on = models.DateField("进度日期", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="登记人")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "参建部门"
+        ordering = ["project", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "department"], name="delivery_one_row_per_participant"),
+            models.CheckConstraint(condition=models.Q(progress_percent__gte=0, progress_percent__lte=100),
+                                   name="delivery_participant_progress_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · 参建部门 {self.department}"
+
+
+class AcceptanceFiling(models.Model):
+    """验收情况向领导小组办公室报备 (第三十一条第一款), and the office's registration of it."""
+
+    application = models.OneToOneField(AcceptanceApplication, on_delete=models.PROTECT, related_name="filing",
+                                       verbose_name="验收")
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="acceptance_filings",
+                                verbose_name="项目")
+    summary = models.TextField("验收情况")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="报备人")
+    filed_at = models.DateTimeField("报备时间")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name="登记人（领导小组办公室）")
+    registered_at = models.DateTimeField("登记备案时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "验收报备"
+        ordering = ["-filed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project} · 验收报备"

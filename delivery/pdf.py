@@ -48,17 +48,27 @@ def acceptance_opinion_pdf(application: AcceptanceApplication) -> bytes:
     def p(text, style="body"):
         return Paragraph(escape(text).replace("\n", "<br/>"), styles[style])
 
-    title = f"四川省发展和改革委员会关于{project.name}竣工验收的意见"
+    if application.unit_organised:
+        title = f"四川省发展和改革委员会关于{project.name}验收结果的审核意见"
+        account = (f"你单位{project.name}（平台项目编号 {project.number}）为政府购买服务项目，已于 "
+                   f"{_cn_date(application.unit_accepted_on)} 按要求组织验收，并于 {_cn_date(application.applied_on)} "
+                   "将验收结果报我委审核。依据《四川省省级政务信息化项目管理办法》（川办发〔2021〕49号）第三十一条第三款，"
+                   "经审核，同意该项目验收结果。")
+        opinion = f"审核意见：{application.opinion}"
+    else:
+        title = f"四川省发展和改革委员会关于{project.name}竣工验收的意见"
+        account = (f"你单位{project.name}（平台项目编号 {project.number}）已完成全部建设内容并经试运行，"
+                   f"于 {_cn_date(application.applied_on)} 申请竣工验收。依据《四川省省级政务信息化项目管理办法》"
+                   "（川办发〔2021〕49号）第三十一条，经组织竣工验收，该项目验收合格。")
+        opinion = f"验收意见：{application.opinion}"
     story = [
         p("四川省发展和改革委员会", "issuer"), Spacer(1, 4 * mm),
         p(application.opinion_number, "number"), Spacer(1, 6 * mm),
         p(title, "title"), Spacer(1, 6 * mm),
         p(f"{project.unit.name}：", "to"),
-        p(f"你单位{project.name}（平台项目编号 {project.number}）已完成全部建设内容并经试运行，"
-          f"于 {_cn_date(application.applied_on)} 申请竣工验收。依据《四川省省级政务信息化项目管理办法》"
-          "（川办发〔2021〕49号）第三十一条，经组织竣工验收，该项目验收合格。"),
+        p(account),
         p(f"验收资料：{'、'.join(application.material_labels) or '—'}。"),
-        p(f"验收意见：{application.opinion}"),
+        p(opinion),
         p("请按第三十一条第一款的规定将验收情况通过政务信息化项目备案登记平台向领导小组办公室报备。"),
         Spacer(1, 14 * mm),
         p("四川省发展和改革委员会", "sign"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import F
 
 from accounts.models import OrgKind, Role
 from projects.models import Project, Stage
@@ -48,6 +49,21 @@ def is_drc(user) -> bool:
 
 def is_leading_group(user) -> bool:
     return is_body_reviewer(user, OrgKind.LEADING_GROUP)
+
+
+def is_office(user) -> bool:
+    return is_body_reviewer(user, OrgKind.LEADING_GROUP_OFFICE)
+
+
+def acceptance_filings(user):
+    """验收报备 (第三十一条第一款) of the projects ``user`` may see, the unregistered first."""
+    from projects.selectors import visible_projects
+
+    from .models import AcceptanceFiling
+
+    return (AcceptanceFiling.objects.filter(project__in=visible_projects(user))
+            .select_related("project__unit", "application", "filed_by", "registered_by")
+            .order_by(F("registered_at").asc(nulls_first=True), "-filed_at", "pk"))
 
 
 def unit_principals(project: Project) -> list[str]:

@@ -36,24 +36,31 @@ from rules.ch04_construction import (
     acceptance_deferral,
     adjustment_request_admissible,
     classify_change,
+    participating_departments_defined,
     responsible_person_is_principal,
     supervision_contractor_engaged,
     termination_may_take_effect,
     termination_request_admissible,
     trouble_reported,
 )
-from rules.findings import Finding, blocking
+from rules.ch04_construction import ParticipatingDepartment as ParticipantFacts
+from rules.ch08_security import AssessmentResult, SecurityFacts, acceptance_security_review
+from rules.findings import Citation, Finding, Outcome, blocking
 
-from . import selectors
+from . import archive, selectors
 from .models import (
     AcceptanceApplication,
     AcceptanceDeferral,
+    AcceptanceFiling,
     AcceptanceStatus,
+    ArchiveCategory,
+    ArchiveEntry,
     ChangeRequest,
     ChangeStatus,
     ConstructionRecord,
     Contract,
     ContractKind,
+    ParticipatingDepartment,
     TerminationRequest,
     TerminationStatus,
     TroubleReport,
@@ -82,6 +89,12 @@ def _require_stage(project: Project, stages, doing: str) -> None:
         raise ActionRefused(SUSPENDED_MESSAGE.format(doing))
     if project.stage not in stages:
         raise ActionRefused(f"项目当前处于“{project.get_stage_display()}”阶段，不能{doing}")
+
+
+def _refuse_if_suspended(actor, project_id: int, doing: str) -> None:
+    """Before a lifecycle transition: a suspended project is told why with the article (第三十条)."""
+    if get_project_for_user(actor, project_id).stage == Stage.SUSPENDED:
+        raise ActionRefused(SUSPENDED_MESSAGE.format(doing))
 
 
 def _refuse_if_blocking(findings: list[Finding]) -> None:
@@ -383,6 +396,7 @@ def start_trial_run(*, actor, project_id: int, started_on: date | None = None) -
     started_on = started_on or today()
     if started_on > today():
         raise ValidationError({"started_on": "试运行开始日期不能晚于今天"})
+    _refuse_if_suspended(actor, project_id, "开始试运行")
 
     def apply(project):
         record_ = selectors.construction_record(project)
@@ -408,52 +422,300 @@ def acceptance_findings(project: Project, materials, trial_run_normal: bool, on:
     return acceptance_application(facts, profile_for(project, on))
 
 
+SECURITY_RESULTS = ("mlps_test", "classified_protection_test", "data_security_assessment", "cryptography_assessment")
+
+
+def _security_input(security: dict | None) -> dict:
+    """The security facts as the unit entered them (第五十条、第三十一条第二款); empty when none were entered."""
+    if not security:
+        return {}
+    out: dict = {"secure_reliable_statement": bool(security.get("secure_reliable_statement")),
+                 "new_data_centre": bool(security.get("new_data_centre"))}
+    for key in SECURITY_RESULTS:
+        value = str(security.get(key) or AssessmentResult.NOT_DONE)
+        if value not in {str(r) for r in AssessmentResult}:
+            raise ValidationError({key: "测评结果只能是未测评、通过或不通过"})
+        out[key] = value
+    pue = security.get("pue")
+    if pue not in (None, ""):
+        try:
+            pue = Decimal(str(pue))
+        except ArithmeticError as exc:
+            raise ValidationError({"pue": "PUE 须为数值"}) from exc
+        if pue < 1:
+            raise ValidationError({"pue": "PUE 不能小于 1"})
+        out["pue"] = str(pue)
+    return out
+
+
+def security_review(project: Project, security: dict, on: date) -> list[Finding]:
+    """第五十条 at acceptance (``rules.ch08_security.acceptance_security_review``) over the facts the unit
+    recorded with its application; without such facts, one warning saying the review was not possible."""
+    if not security:
+        return [Finding("acceptance_security_review", Outcome.WARN,
+                        "验收申请未登记安全测评情况，未进行第五十条安全审查：请验收专家核对安全测评报告。",
+                        Citation(50), {})]
+    facts = SecurityFacts(
+        project=str(project), classified=selectors.is_classified(project),
+        secure_reliable_statement=security.get("secure_reliable_statement", False),
+        mlps_test=AssessmentResult(security.get("mlps_test", AssessmentResult.NOT_DONE)),
+        classified_protection_test=AssessmentResult(security.get("classified_protection_test",
+                                                                 AssessmentResult.NOT_DONE)),
+        data_security_assessment=AssessmentResult(security.get("data_security_assessment",
+                                                               AssessmentResult.NOT_DONE)),
+        cryptography_assessment=AssessmentResult(security.get("cryptography_assessment", AssessmentResult.NOT_DONE)),
+        new_data_centre=security.get("new_data_centre", False),
+        pue=Decimal(security["pue"]) if security.get("pue") else None)
+    return acceptance_security_review(facts, profile_for(project, on))
+
+
+def _unit_acceptance_findings(project: Project, unit_accepted_on: date | None, unit_result: str,
+                              on: date) -> list[Finding]:
+    """第三十一条第三款：“政府购买服务项目由项目单位按要求组织验收，验收结果报省发展改革委审核。”"""
+    if project.delivery_mode != DeliveryMode.PURCHASED_SERVICE:
+        return []
+    citation = Citation(31, paragraph=3)
+    evidence = {"项目单位验收日期": unit_accepted_on, "验收结果": unit_result}
+    if unit_accepted_on is None or not unit_result.strip():
+        return [Finding("unit_acceptance_organised", Outcome.BLOCK,
+                        "政府购买服务项目由项目单位组织验收：请填写项目单位组织验收的日期和验收结果，再报省发展改革委审核。",
+                        citation, evidence)]
+    if unit_accepted_on > on:
+        return [Finding("unit_acceptance_organised", Outcome.BLOCK, "项目单位验收日期不能晚于今天。", citation, evidence)]
+    return [Finding("unit_acceptance_organised", Outcome.PASS,
+                    f"项目单位已于 {unit_accepted_on} 组织验收，验收结果报省发展改革委审核。", citation, evidence)]
+
+
 @transaction.atomic
-def apply_for_acceptance(*, actor, project_id: int, materials: list[str], trial_run_normal: bool = True) -> Project:
-    """项目单位申请验收 (第三十一条): trial run complete under the profile, materials complete."""
+def apply_for_acceptance(*, actor, project_id: int, materials: list[str], trial_run_normal: bool = True,
+                         unit_accepted_on: date | None = None, unit_result: str = "",
+                         security: dict | None = None) -> Project:
+    """项目单位申请验收 (第三十一条): trial run complete under the profile, materials complete. A purchased
+    service reports the acceptance the unit organised (第三十一条第三款); security facts, where recorded,
+    are reviewed under 第五十条 and kept with the application."""
     on = today()
     try:
         materials = sorted({str(AcceptanceMaterial(m)) for m in materials})
     except ValueError as exc:
         raise ValidationError({"materials": "验收材料类型无效"}) from exc
+    security = _security_input(security)
+    _refuse_if_suspended(actor, project_id, "申请验收")
+
+    def rules(project):
+        return (acceptance_findings(project, materials, trial_run_normal, on)
+                + _unit_acceptance_findings(project, unit_accepted_on, unit_result, on))
 
     def apply(project):
-        findings = acceptance_findings(project, materials, trial_run_normal, on)
-        AcceptanceApplication.objects.create(project=project, applied_on=on, materials=materials,
-                                             trial_run_normal=trial_run_normal, findings=_dicts(findings),
-                                             profile=profile_for(project, on).version_label, applied_by=actor)
-        return {"applied_on": on, "materials": materials}
+        findings = rules(project)
+        purchased = project.delivery_mode == DeliveryMode.PURCHASED_SERVICE
+        review = security_review(project, security, on)
+        AcceptanceApplication.objects.create(
+            project=project, applied_on=on, materials=materials, trial_run_normal=trial_run_normal,
+            findings=_dicts(findings), profile=profile_for(project, on).version_label, applied_by=actor,
+            unit_organised=purchased, unit_accepted_on=unit_accepted_on if purchased else None,
+            unit_result=unit_result.strip() if purchased else "", security=security,
+            security_findings=_dicts(review))
+        return {"applied_on": on, "materials": materials, "unit_organised": purchased,
+                "unit_accepted_on": unit_accepted_on if purchased else None, "security": security,
+                "security_findings": _dicts(review)}
 
     return transition_project(actor=actor, project_id=project_id, transition="apply_for_acceptance",
-                              action="delivery.acceptance_applied",
-                              rules=lambda p: acceptance_findings(p, materials, trial_run_normal, on), apply=apply)
+                              action="delivery.acceptance_applied", rules=rules, apply=apply)
 
 
 @transaction.atomic
 def acceptance_decide(*, actor, project_id: int, passed: bool, opinion: str) -> AcceptanceApplication:
-    """省发展改革委组织竣工验收：合格的出具验收意见，不合格的记录结论 (第三十一条、第三十二条)."""
+    """省发展改革委组织竣工验收 (自行建设) 或审核项目单位的验收结果 (政府购买服务, 第三十一条第三款)：
+    合格的出具验收意见或审核意见，不合格的记录结论 (第三十二条). A pass is refused while the 第五十条
+    security review of the recorded facts blocks."""
     if not opinion.strip():
         raise ValidationError({"opinion": "请填写验收意见"})
     on = today()
     holder: dict = {}
 
-    def apply(project):
+    def pending(project):
         application = (AcceptanceApplication.objects.select_for_update()
                        .filter(project=project, status=AcceptanceStatus.APPLIED).first())
         if application is None:
             raise ActionRefused("没有待验收的申请")
+        return application
+
+    def rules(project):
+        if not passed:
+            return []
+        application = pending(project)
+        return security_review(project, application.security, on) if application.security else []
+
+    def apply(project):
+        application = pending(project)
         application.status = AcceptanceStatus.PASSED if passed else AcceptanceStatus.FAILED
         application.opinion, application.decided_on, application.decided_by = opinion.strip(), on, actor
         if passed:
-            application.opinion_number = next_number(f"acceptance-opinion-{on.year}",
-                                                     f"川发改验〔{on.year}〕{{}}号")
+            template = (f"川发改验审〔{on.year}〕{{}}号" if application.unit_organised
+                        else f"川发改验〔{on.year}〕{{}}号")
+            application.opinion_number = next_number(f"acceptance-opinion-{on.year}", template)
         application.save()
         holder["application"] = application
-        return {"result": application.status, "opinion_number": application.opinion_number}
+        return {"result": application.status, "opinion_number": application.opinion_number,
+                "unit_organised": application.unit_organised}
 
     transition_project(actor=actor, project_id=project_id, transition="accept" if passed else "fail_acceptance",
-                       action="delivery.accepted" if passed else "delivery.acceptance_failed", apply=apply)
+                       action="delivery.accepted" if passed else "delivery.acceptance_failed", rules=rules,
+                       apply=apply)
     return holder["application"]
+
+
+@transaction.atomic
+def acceptance_file(*, actor, project_id: int, summary: str) -> AcceptanceFiling:
+    """项目单位将验收情况通过备案登记平台向领导小组办公室报备 (第三十一条第一款)."""
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_unit(actor, project)
+    if not summary.strip():
+        raise ValidationError({"summary": "请填写验收情况"})
+    application = (AcceptanceApplication.objects.select_for_update()
+                   .filter(project=project, status__in=[AcceptanceStatus.PASSED, AcceptanceStatus.FAILED])
+                   .order_by("-decided_on", "-pk").first())
+    if application is None:
+        raise ActionRefused("尚无验收结论，不能报备验收情况（第三十一条第一款）")
+    if AcceptanceFiling.objects.filter(application=application).exists():
+        raise ActionRefused("该次验收情况已向领导小组办公室报备")
+    filing = AcceptanceFiling.objects.create(application=application, project=project, summary=summary.strip(),
+                                             filed_by=actor, filed_at=timezone.now())
+    record(actor=actor, action="delivery.acceptance_filed", obj=filing, project=project,
+           after={"application": application.pk, "result": application.status,
+                  "opinion_number": application.opinion_number, "summary": filing.summary},
+           profile=profile_for(project).version_label)
+    return filing
+
+
+@transaction.atomic
+def acceptance_filing_register(*, actor, filing_id: int) -> AcceptanceFiling:
+    """领导小组办公室登记备案."""
+    if not selectors.is_office(actor):
+        raise ActionRefused("验收报备由领导小组办公室登记备案", status=403)
+    project_id = AcceptanceFiling.objects.filter(pk=filing_id).values_list("project_id", flat=True).first()
+    if project_id is None:
+        raise ActionRefused("验收报备不存在", status=404)
+    project = get_project_for_user(actor, project_id, for_update=True)
+    filing = AcceptanceFiling.objects.select_for_update().get(pk=filing_id)
+    if filing.registered_at is not None:
+        raise ActionRefused("该验收报备已登记备案")
+    filing.registered_by, filing.registered_at = actor, timezone.now()
+    filing.save(update_fields=["registered_by", "registered_at"])
+    record(actor=actor, action="delivery.acceptance_filing_registered", obj=filing, project=project,
+           before={"registered": False}, after={"registered": True})
+    return filing
+
+
+# --- 第二十六条第二款 项目档案 --------------------------------------------------------------------
+
+ARCHIVE_STAGES = (Stage.APPROVED, Stage.IN_CONSTRUCTION, Stage.TRIAL_RUN, Stage.ACCEPTANCE_APPLIED,
+                  Stage.ACCEPTED, Stage.ACCEPTANCE_FAILED)
+
+
+def archive_add(*, actor, project_id: int, category: str, title: str, dated: date, name: str, size: int,
+                fileobj, reference: str = "") -> ArchiveEntry:
+    """项目档案归档 (第二十六条第二款): one electronic file with its category, title and date."""
+    from declarations import documents
+
+    if category not in ArchiveCategory.values:
+        raise ValidationError({"category": "档案类别不在允许范围内"})
+    if not title.strip():
+        raise ValidationError({"title": "请填写档案名称"})
+    try:
+        file_type = documents.validate_upload(name, size, fileobj)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    shown = documents.display_name(name)
+    stored_name = archive.new_stored_name(file_type)
+    try:
+        with transaction.atomic():
+            project = get_project_for_user(actor, project_id, for_update=True)
+            _refuse_unless_unit(actor, project)
+            _require_stage(project, ARCHIVE_STAGES, "归档")
+            digest, written = archive.write(stored_name, fileobj)
+            entry = ArchiveEntry.objects.create(
+                project=project, category=category, title=title.strip(), reference=reference.strip(), dated=dated,
+                original_name=shown, stored_name=stored_name, sha256=digest, size=written,
+                content_type=file_type.content_type, uploaded_by=actor)
+            record(actor=actor, action="delivery.archived", obj=entry, project=project,
+                   after={"category": category, "title": entry.title, "reference": entry.reference,
+                          "dated": dated, "name": shown, "sha256": digest, "size": written})
+    except BaseException:
+        archive.remove(stored_name)  # the transaction rolled back: no file without a record
+        raise
+    return entry
+
+
+def archive_open(*, actor, entry_id) -> tuple[ArchiveEntry, object]:
+    """Open an archived file for whoever may see the project (404 otherwise); a changed file is refused."""
+    try:
+        entry = ArchiveEntry.objects.get(pk=int(entry_id))
+    except (ArchiveEntry.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404("档案不存在或无权查看") from exc
+    get_project_for_user(actor, entry.project_id)
+    if archive.digest_of(entry.stored_name) != entry.sha256:
+        with transaction.atomic():
+            record(actor=actor, action="delivery.archive_tampered", obj=entry, project=entry.project,
+                   after={"stored_name": entry.stored_name})
+        raise ActionRefused("档案文件已被改动或缺失（SHA-256 不符），已记录审计事件，请联系系统管理员")
+    return entry, archive.path_of(entry.stored_name).open("rb")
+
+
+# --- 第二十七条 跨部门共建共享项目 -----------------------------------------------------------------
+
+def participants_finding(project: Project) -> Finding | None:
+    rows = list(ParticipatingDepartment.objects.filter(project=project).select_related("department"))
+    if not rows:
+        return None
+    return participating_departments_defined(tuple(
+        ParticipantFacts(r.department.name, r.scope, r.responsibilities) for r in rows))
+
+
+@transaction.atomic
+def participant_add(*, actor, project_id: int, department_id: int, scope: str,
+                    responsibilities: str) -> ParticipatingDepartment:
+    """牵头部门落实参建部门的建设范围和责任义务 (第二十七条)."""
+    from accounts.models import Organisation
+
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_unit(actor, project)
+    _require_stage(project, (Stage.APPROVED, Stage.IN_CONSTRUCTION, Stage.TRIAL_RUN), "登记参建部门")
+    department = Organisation.objects.filter(pk=department_id).first()
+    if department is None or department.pk == project.unit_id:
+        raise ValidationError({"department_id": "请选择牵头部门以外的参建部门"})
+    if ParticipatingDepartment.objects.filter(project=project, department=department).exists():
+        raise ValidationError({"department_id": f"参建部门“{department.name}”已登记"})
+    finding = participating_departments_defined((ParticipantFacts(department.name, scope, responsibilities),))
+    _refuse_if_blocking([finding])
+    row = ParticipatingDepartment.objects.create(project=project, department=department, scope=scope.strip(),
+                                                 responsibilities=responsibilities.strip(), created_by=actor)
+    record(actor=actor, action="delivery.participant_added", obj=row, project=project,
+           after={"department": department.name, "scope": row.scope, "responsibilities": row.responsibilities},
+           findings=[finding])
+    return row
+
+
+@transaction.atomic
+def participant_progress(*, actor, participant_id: int, progress_percent: Decimal,
+                         note: str = "") -> ParticipatingDepartment:
+    """牵头部门登记参建部门的建设进度 (第二十七条)."""
+    project_id = ParticipatingDepartment.objects.filter(pk=participant_id).values_list("project_id", flat=True).first()
+    if project_id is None:
+        raise ActionRefused("参建部门不存在", status=404)
+    project = get_project_for_user(actor, project_id, for_update=True)
+    _refuse_unless_unit(actor, project)
+    _require_stage(project, (Stage.IN_CONSTRUCTION, Stage.TRIAL_RUN), "登记建设进度")
+    progress_percent = Decimal(progress_percent)
+    if not Decimal("0") <= progress_percent <= Decimal("100"):
+        raise ValidationError({"progress_percent": "建设进度应在 0 至 100 之间"})
+    row = ParticipatingDepartment.objects.select_for_update().get(pk=participant_id)
+    before = {"progress_percent": row.progress_percent, "progress_note": row.progress_note}
+    row.progress_percent, row.progress_note, row.progress_on = progress_percent, note.strip(), today()
+    row.save(update_fields=["progress_percent", "progress_note", "progress_on"])
+    record(actor=actor, action="delivery.participant_progress", obj=row, project=project, before=before,
+           after={"progress_percent": progress_percent, "progress_note": row.progress_note})
+    return row
 
 
 @transaction.atomic

@@ -7,21 +7,25 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from projects.models import Stage
-from projects.selectors import get_project_for_user
+from projects.selectors import can_see_portfolio, get_project_for_user
 from projects.services import ActionRefused
 from rules.ch04_construction import STANDING_LABELS, acceptance_sanctions, acceptance_standing
 
 from . import forms, pdf, selectors, services
 from .models import (
     AcceptanceDeferral,
+    AcceptanceFiling,
+    AcceptanceStatus,
+    ArchiveEntry,
     ChangeStatus,
     Contract,
+    ParticipatingDepartment,
     TerminationRequest,
     TerminationStatus,
     TroubleReport,
@@ -105,8 +109,35 @@ def _trial(actor, pid, d):
 
 
 def _apply(actor, pid, d):
-    services.apply_for_acceptance(actor=actor, project_id=pid, **d)
+    project = services.apply_for_acceptance(actor=actor, project_id=pid,
+                                            **forms.AcceptanceApplyForm.service_arguments(d))
+    if project.delivery_mode == "purchased_service":
+        return "已将项目单位组织验收的结果报省发展改革委审核（第三十一条第三款）。"
     return "已申请验收。"
+
+
+def _file_acceptance(actor, pid, d):
+    services.acceptance_file(actor=actor, project_id=pid, summary=d["summary"])
+    return "已向领导小组办公室报备验收情况（第三十一条第一款）。"
+
+
+def _archive(actor, pid, d):
+    upload = d["file"]
+    entry = services.archive_add(actor=actor, project_id=pid, category=d["category"], title=d["title"],
+                                 reference=d["reference"], dated=d["dated"], name=upload.name, size=upload.size,
+                                 fileobj=upload)
+    return f"已归档：{entry.title}。"
+
+
+def _participant(actor, pid, d):
+    row = services.participant_add(actor=actor, project_id=pid, **d)
+    return f"已登记参建部门：{row.department.name}。"
+
+
+def _participant_progress(actor, pid, d):
+    row = services.participant_progress(actor=actor, participant_id=d["participant_id"],
+                                        progress_percent=d["progress_percent"], note=d["note"])
+    return f"已登记{row.department.name}的建设进度。"
 
 
 def _decide(actor, pid, d):
@@ -154,7 +185,28 @@ ACTIONS: dict[str, Action] = {
                      _drc((Stage.ACCEPTANCE_APPLIED,)), confirm="确定提交验收结论？"),
     "defer": Action("延期验收申请（第三十一条第二款）", forms.DeferralForm, _defer,
                     _unit((Stage.APPROVED, Stage.IN_CONSTRUCTION, Stage.TRIAL_RUN))),
+    "file_acceptance": Action("向领导小组办公室报备验收情况（第三十一条第一款）", forms.AcceptanceFilingForm,
+                              _file_acceptance, lambda u, p: selectors.is_unit_member(u, p) and _unfiled(p)),
+    "archive": Action("项目档案归档（第二十六条第二款）", forms.ArchiveForm, _archive, _unit(services.ARCHIVE_STAGES)),
+    "participant": Action("登记参建部门（第二十七条）", forms.ParticipantForm, _participant,
+                          _unit((Stage.APPROVED, Stage.IN_CONSTRUCTION, Stage.TRIAL_RUN))),
+    "participant_progress": Action("登记参建部门建设进度", forms.ParticipantProgressForm, _participant_progress,
+                                   _unit((Stage.IN_CONSTRUCTION, Stage.TRIAL_RUN))),
 }
+PER_ROW = ("change_decide", "trouble_respond", "terminate_report", "terminate_decide", "participant_progress")
+
+
+def _unfiled(project) -> bool:
+    """A decided acceptance that has not yet been filed with the office (第三十一条第一款)."""
+    latest = selectors.latest_acceptance(project)
+    return (latest is not None and latest.status != AcceptanceStatus.APPLIED
+            and not AcceptanceFiling.objects.filter(application=latest).exists())
+
+
+def _form(action: Action, project, *args):
+    if action.form is forms.AcceptanceApplyForm:
+        return action.form(*args, project=project)
+    return action.form(*args)
 
 
 def _context(request, project, bound: dict | None = None, refusal: ActionRefused | None = None):
@@ -165,15 +217,33 @@ def _context(request, project, bound: dict | None = None, refusal: ActionRefused
     bound = bound or {}
     available = []
     for key, action in ACTIONS.items():
-        if key in ("change_decide", "trouble_respond", "terminate_report", "terminate_decide"):
+        if key in PER_ROW:
             continue
         if action.allowed(request.user, project):
-            available.append({"key": key, "action": action, "form": bound.get(key) or action.form()})
+            title = action.title
+            if key == "decide" and project.delivery_mode == "purchased_service":
+                title = "审核项目单位的验收结果（第三十一条第三款）"
+            elif key == "apply" and project.delivery_mode == "purchased_service":
+                title = "报送项目单位组织验收的结果（第三十一条第三款）"
+            available.append({"key": key, "action": action, "title": title,
+                              "form": bound.get(key) or _form(action, project)})
     changes = list(selectors.changes(project))
     pending_changes = [c for c in changes if c.status == ChangeStatus.PENDING_APPROVAL]
     reports = list(TroubleReport.objects.filter(project=project))
     terminations = list(TerminationRequest.objects.filter(project=project))
+    participants = list(ParticipatingDepartment.objects.filter(project=project).select_related("department"))
+    can_progress = ACTIONS["participant_progress"].allowed(request.user, project)
+    latest = selectors.latest_acceptance(project)
     return {
+        "participants": [(p, bound.get(f"participant_progress:{p.pk}")
+                          or forms.ParticipantProgressForm(initial={"participant_id": p.pk,
+                                                                    "progress_percent": p.progress_percent})
+                          if can_progress else None) for p in participants],
+        "participants_finding": services.participants_finding(project),
+        "archive": ArchiveEntry.objects.filter(project=project).select_related("uploaded_by"),
+        "filings": AcceptanceFiling.objects.filter(project=project).select_related("application"),
+        "purchased": project.delivery_mode == "purchased_service",
+        "latest_acceptance": latest,
         "project": project, "record": record, "contracts": Contract.objects.filter(project=project),
         "changes": changes, "reports": reports, "terminations": terminations,
         "deferrals": AcceptanceDeferral.objects.filter(project=project),
@@ -213,7 +283,7 @@ def act(request, project_id: int, action: str):
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("没有此操作")
-    form = spec.form(request.POST)
+    form = _form(spec, project, request.POST, request.FILES)
     refusal = None
     if form.is_valid():
         try:
@@ -232,7 +302,7 @@ def act(request, project_id: int, action: str):
             return redirect("delivery:project", project_id=project.pk)
     project.refresh_from_db()
     key = action
-    for hidden in ("change_id", "report_id", "request_id"):
+    for hidden in ("change_id", "report_id", "request_id", "participant_id"):
         if hidden in form.fields and form.data.get(hidden):
             key = f"{action}:{form.data.get(hidden)}"
     status = 403 if refusal is not None and refusal.status == 403 else (409 if refusal else 422)
@@ -246,3 +316,33 @@ def opinion_pdf(request, project_id: int):
     response = HttpResponse(pdf.acceptance_opinion_pdf(application), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="acceptance-{application.project.number}.pdf"'
     return response
+
+
+@login_required
+@require_GET
+def archive_download(request, entry_id: int):
+    try:
+        entry, handle = services.archive_open(actor=request.user, entry_id=entry_id)
+    except ActionRefused as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    return FileResponse(handle, as_attachment=True, filename=entry.original_name, content_type=entry.content_type)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def filings_page(request):
+    """验收报备 (第三十一条第一款): the office registers the units' filings; auditors read them."""
+    if not (selectors.is_office(request.user) or can_see_portfolio(request.user)):
+        raise PermissionDenied("只有领导小组办公室和审计查阅人可以查看验收报备")
+    refusal = None
+    if request.method == "POST":
+        try:
+            services.acceptance_filing_register(actor=request.user, filing_id=int(request.POST.get("filing_id", 0)))
+        except (ActionRefused, ValueError) as exc:
+            refusal = exc if isinstance(exc, ActionRefused) else ActionRefused("验收报备不存在", status=404)
+        else:
+            messages.success(request, "已登记备案。")
+            return redirect("delivery:filings")
+    return render(request, "delivery/filings.html", {
+        "filings": selectors.acceptance_filings(request.user), "is_office": selectors.is_office(request.user),
+        "refusal": refusal}, status=refusal.status if refusal else 200)

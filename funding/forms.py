@@ -16,7 +16,7 @@ from .models import (
 )
 
 MONEY = {"max_digits": 15, "decimal_places": 2, "min_value": Decimal("0.01")}
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ERRORS = {"required": "必填", "invalid": "格式不正确", "max_digits": "位数过多（最多 13 位整数、2 位小数）",
           "max_decimal_places": "最多保留两位小数", "min_value": "必须大于零", "invalid_choice": "取值不在允许范围内"}
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from accounts.models import OrgKind, Role
+from oversight.selectors import security_facts, sharing_violation_facts  # noqa: E402
 from projects.models import Project, Stage
 from projects.services import profile_for
 from rules.ch04_construction import AcceptanceRecord, AcceptanceResult
@@ -55,8 +56,10 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
-NOT_YET_RECORDED = ("第三十三条（数据共享）和第五十一条（密码应用和网络安全）的违规情况平台尚未登记，"
-                    "以下按无违规情形判断，请财政厅结合有关部门意见审核。")
+# The 第三十三条 and 第五十一条 facts come from the oversight app's records (sharing violations,
+# security profile); where none is recorded, the project has no such violation on file.
+NOT_YET_RECORDED = ("第三十三条（数据共享）和第五十一条（密码应用和网络安全）依据“绩效与监督”中登记的违规和安全情况判断；"
+                    "未登记的，按无违规情形判断。")
 
 
 def is_unit_member(user, project: Project) -> bool:
@@ -179,7 +182,16 @@ def acceptance_facts(project: Project, today: date) -> AcceptanceRecord:
 def om_eligibility(project: Project, year: int, today: date) -> list[Finding]:
     return om_funding_eligibility(OmFundingFacts(
         project=str(project), year=year, today=today, in_catalogue=in_catalogue(project),
-        acceptance=acceptance_facts(project, today), sharing_violations=(), security=None))
+        acceptance=acceptance_facts(project, today), sharing_violations=sharing_violation_facts(project),
+        security=security_facts(project)))
+
+
+def unit_new_project_bars(project: Project, today: date) -> list[Finding]:
+    """第三十二条 for the unit: a project of the unit overdue for acceptance or failed it bars new projects."""
+    from delivery.selectors import unit_acceptance_sanctions
+    from rules.ch04_construction import ACCEPTANCE_NO_NEW_PROJECTS
+
+    return [f for f in unit_acceptance_sanctions(project.unit, today) if f.rule == ACCEPTANCE_NO_NEW_PROJECTS]
 
 
 def om_timing(declaration: OmBudgetDeclaration, today: date) -> list[Finding]:

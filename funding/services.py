@@ -81,9 +81,20 @@ def _unit_project(actor, project_id: int, stages=MONEY_STAGES, what: str = "登�
     project = get_project_for_user(actor, project_id, for_update=True)
     if not selectors.is_unit_member(actor, project):
         raise PermissionDenied(f"只有本项目单位的填报人或负责人可以{what}")
+    if project.stage == Stage.SUSPENDED:
+        raise ActionRefused(SUSPENDED_MESSAGE.format(what), [_suspended_finding(project, what)])
     if project.stage not in stages:
         raise ActionRefused(f"项目处于“{project.get_stage_display()}”阶段，不能{what}")
     return project
+
+
+# The same sentence as delivery's (第三十条): while suspended, only resumption or termination.
+SUSPENDED_MESSAGE = "项目已暂停建设（第三十条）：暂停期间只能由省发展改革委恢复建设或经领导小组同意终止项目，不能{}。"
+
+
+def _suspended_finding(project: Project, what: str) -> Finding:
+    return Finding("project_suspended", Outcome.BLOCK, SUSPENDED_MESSAGE.format(what), Citation(30, paragraph=1),
+                   {"项目": str(project), "阶段": project.get_stage_display()})
 
 
 def _profile_label(project: Project) -> str:

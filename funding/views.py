@@ -132,6 +132,10 @@ def _context(request, project, bound: dict | None = None, refusal: ActionRefused
     available = [{"key": key, "action": ACTIONS[key], "form": bound.get(key) or ACTIONS[key].form()}
                  for key in PAGE_ACTIONS if ACTIONS[key].allowed(user, project)]
     return {
+        "om_standing": selectors.om_eligibility(project, today.year + 1, today),
+        "om_year": today.year + 1,
+        "unit_bars": selectors.unit_new_project_bars(project, today) if selectors.is_unit_member(user, project)
+        else [],
         "project": project, "today": today, "money": selectors.money_summary(project, today),
         "sources": project.funding_sources.all(), "disbursements": project.disbursements.all(),
         "final_accounts": selectors.final_accounts(project), "returns": project.surplus_returns.all(),

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "oversight"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("rectifications/", views.rectifications, name="rectifications"),
+    path("monitoring/", views.monitoring, name="monitoring"),
+    path("<int:project_id>/", views.project_page, name="project"),
+    path("<int:project_id>/<slug:action>/", views.act, name="act"),
+]

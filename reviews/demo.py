@@ -61,6 +61,11 @@ def _money(value: Decimal) -> Decimal:
 
 
 def _submit_directly(project: Project) -> Project:
+    from declarations.services import materials_update
+
+    # The information resource catalogue (第二十条) is what approval needs of the declaration here.
+    materials_update(actor=project.created_by, project_id=project.pk, expected_version=0,
+                     information_resource_catalogue=f"{project.name}：办件信息、证照信息、统计信息等信息资源。")
     with transaction.atomic():
         return project_services.transition_project(actor=project.created_by, project_id=project.pk,
                                                    transition="submit", action="declaration.submitted")

@@ -90,7 +90,7 @@ PartFormSet = forms.formset_factory(PartForm, extra=2, max_num=30)
 class FeasibilityApprovalForm(forms.Form):
     approved_investment = money_field("可研批复总投资（元）")
     approval_date = forms.DateField(label="批复日期", initial=timezone.localdate,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class DesignForm(forms.Form):
@@ -114,13 +114,13 @@ class EvaluationForm(forms.Form):
     conclusion = forms.ChoiceField(label="评估结论", choices=Conclusion.choices)
     text = forms.CharField(label="评估意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     evaluated_on = forms.DateField(label="评估日期", initial=timezone.localdate,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class ProvincialGovernmentForm(forms.Form):
     required = forms.BooleanField(label="按规定须报省政府审定", required=False)
     reason = forms.CharField(label="依据", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    agreed_on = forms.DateField(label="省政府同意日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    agreed_on = forms.DateField(label="省政府同意日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reference = forms.CharField(label="省政府同意文件", required=False, max_length=100)
 
 
@@ -130,4 +130,4 @@ class ApprovalForm(forms.Form):
     funding_sources = forms.CharField(label="资金来源", widget=forms.Textarea(attrs={"rows": 2}))
     construction_months = forms.IntegerField(label="建设周期（月）", min_value=1, max_value=120)
     approval_date = forms.DateField(label="批复日期", initial=timezone.localdate,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

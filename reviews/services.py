@@ -391,6 +391,14 @@ def department_parts(application: ApprovalApplication) -> list[ch03.DepartmentPa
             for p in application.parts.select_related("department")]
 
 
+def information_resource_catalogue(project: Project) -> Finding:
+    """第二十条: “信息资源目录是审批政务信息化项目的必备条件” — checked again when the project is sent for
+    approval, on the declared materials and the documents uploaded since (text or 信息资源目录 document)."""
+    from declarations.selectors import declaration_facts
+
+    return ch03.information_resource_catalogue_present(declaration_facts(project))
+
+
 def application_findings(application: ApprovalApplication, profile=None) -> list[Finding]:
     """Every rule the approval application must satisfy, in the order of the measures."""
     profile = profile or profile_for(application.project)
@@ -398,6 +406,7 @@ def application_findings(application: ApprovalApplication, profile=None) -> list
     linked = tuple(link.city_project.number for link in application.city_links.select_related("city_project"))
     findings.append(province_city_linkage(CityCollaborationFacts(application.needs_city_collaboration, linked)))
     findings += _path_findings(application, profile)
+    findings.append(information_resource_catalogue(application.project))
     if application.is_cross_department:
         parts = department_parts(application)
         findings += ch03.cross_department_structure(parts)

@@ -588,3 +588,37 @@ def test_the_two_stage_steps_through_the_pages(project, client_for):
                       "has_adjustment_chapter": "on", "adjustment_text": "增加数据治理内容"})
     assert done.status_code == 302
     assert Project.objects.get(pk=project.pk).approval_application.design_budget_estimate == Decimal("18500000.00")
+
+
+# --- 第二十条: the information resource catalogue is a condition of approval ----------------------
+
+def test_approval_submission_needs_the_information_resource_catalogue(filer_a, settings, tmp_path):
+    """A project that reached the list without a catalogue (here: submitted without the pre-check) is refused
+    at the submission for approval, citing 第二十条; the unit uploads its 信息资源目录 and it passes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from declarations import services as declaration_services
+    from tests.test_documents import PDF
+    from tests.test_reviews import submit as submit_declaration
+
+    settings.STORAGE_DIR = tmp_path
+    project = factories.project(filer_a, name="全省教育数据共享平台", total_investment="18000000.00")
+    submit_declaration(project, information_resource_catalogue="")
+    project = listed(project, submitted=True)[0]
+    _, findings = save(project, MERGED)
+    catalogue = finding(findings, "information_resource_catalogue_present")
+    assert catalogue.outcome == "block" and catalogue.citation.label == "第二十条"
+    assert catalogue.message == ("未编制信息资源目录：信息资源目录是审批政务信息化项目的必备条件。"
+                                 "请在“技术方案”中编制并上传信息资源目录。")
+    with pytest.raises(ActionRefused) as refused:
+        services.approval_submit(actor=filer_a, project_id=project.pk)
+    assert [f.citation.label for f in refused.value.findings if f.blocks] == ["第二十条"]
+    assert Project.objects.get(pk=project.pk).stage == Stage.LISTED
+
+    upload = SimpleUploadedFile("信息资源目录.pdf", PDF)
+    declaration_services.document_upload(actor=filer_a, project_id=project.pk, kind="information_resource_catalogue",
+                                         name=upload.name, size=upload.size, fileobj=upload)
+    assert services.approval_submit(actor=filer_a, project_id=project.pk).stage == Stage.UNDER_APPROVAL
+    event = AuditEvent.objects.filter(action="approval.submitted").get()
+    assert any(f["rule"] == "information_resource_catalogue_present" and f["outcome"] == "pass"
+               for f in event.findings)

@@ -455,3 +455,70 @@ def test_reviewers_read_the_precheck_of_a_submitted_project_without_the_round(of
     assert "截止" not in html and "提交申报</button>" not in html
     assert api["submission_allowed"] is True
     assert "declaration_round_open" not in {f["rule"] for f in api["findings"]}
+
+
+# --- Sanctions that bar new projects (第三十二条; 第三十三条、第五十一条 from oversight) -------------------
+
+def test_an_overdue_acceptance_blocks_the_units_next_declaration_until_accepted(
+        office_reviewer, drc_reviewer, filer_a, filer_b, unit_a, client_for):
+    from delivery import services as delivery_services
+    from tests.test_delivery import ALL_MATERIALS, approve, build, run_trial
+
+    factories.user("head_a", unit_a, "unit_head")
+    old = approve(factories.project(filer_a, name="教育考试管理系统"), filer_a, office_reviewer, drc_reviewer,
+                  approval_date=date(2024, 6, 1))
+    build(old, filer_a, months=12, started_on=date(2024, 7, 1))  # acceptance due 2025-09-01
+    run_trial(old, filer_a)
+    open_round(office_reviewer)
+    new = ready_project(filer_a, name="教育督导信息平台")
+    other_units = ready_project(filer_b, name="卫生健康监督平台")
+    c = client_for(filer_a)
+    url = f"/api/v1/declarations/projects/{new.pk}"
+
+    with on(date(2026, 11, 2)):
+        findings = selectors.submission_findings(new)
+        check = c.post(f"{url}/precheck").json()
+        refused = c.post(f"{url}/submit")
+        page = c.get(f"/declarations/projects/{new.pk}/precheck/").content.decode()
+        others = selectors.submission_findings(other_units)
+    sanction = next(f for f in findings if f.rule == "sanction_article_32")
+    assert blocking_rules(findings) == {"sanction_article_32"}
+    assert sanction.citation == Citation(32)
+    assert sanction.message == (
+        f"项目单位受到限制，不能申报新增项目：项目 {old.number} 教育考试管理系统 逾期未申请验收（验收期限 2025-09-01）"
+        "（未进行验收或验收不合格的项目，不批准项目单位新增项目）。请先完成该项目验收并验收合格。")
+    assert check["submission_allowed"] is False
+    assert [f["citation_label"] for f in check["findings"] if f["outcome"] == "block"] == ["第三十二条"]
+    assert refused.status_code == 409 and refused.json()["detail"][0]["message"] == sanction.message
+    assert 'href="/regulation/articles/32/">第三十二条</a>' in page and sanction.message in page
+    assert not blocking_rules(others), "another unit is not barred by unit A's project"
+
+    with on(date(2026, 11, 3)):
+        delivery_services.apply_for_acceptance(actor=filer_a, project_id=old.pk, materials=ALL_MATERIALS)
+        delivery_services.acceptance_decide(actor=drc_reviewer, project_id=old.pk, passed=True, opinion="验收合格")
+    with on(date(2026, 11, 4)):
+        findings = selectors.submission_findings(new)
+        accepted = c.post(f"{url}/submit")
+    assert next(f for f in findings if f.citation == Citation(32)).outcome == Outcome.PASS
+    assert accepted.status_code == 200 and accepted.json()["stage"] == "submitted"
+
+
+def test_sanctions_of_the_oversight_chapters_are_read_when_oversight_provides_them(filer_a, unit_a):
+    """第三十三条 and 第五十一条 come from ``oversight.selectors.unit_sanctions_findings`` once it exists."""
+    import importlib.machinery
+    import types
+
+    from rules.findings import Finding
+
+    project = ready_project(filer_a, name="教育督导信息平台")
+    finding = Finding("security_no_new_systems", Outcome.BLOCK, "存在重大安全隐患", Citation(51),
+                      {"项目": "ZW2025-00009 教育网站", "原因": "存在重大安全隐患，尚未整改"})
+    # Stands in for oversight/selectors.py (built by another app) with the one function the pre-check reads.
+    oversight = types.ModuleType("oversight.selectors")
+    oversight.__spec__ = importlib.machinery.ModuleSpec("oversight.selectors", None)
+    oversight.unit_sanctions_findings = lambda unit, today: [finding] if unit == unit_a else []
+    with patch.dict("sys.modules", {"oversight.selectors": oversight}), on(date(2026, 11, 2)):
+        findings = selectors.precheck_findings(project)
+    blocked = [f for f in findings if f.blocks]
+    assert [f.citation.label for f in blocked] == ["第五十一条"]
+    assert blocked[0].message.startswith("项目单位受到限制，不能申报新增项目：项目 ZW2025-00009 教育网站 存在重大安全隐患，尚未整改")

@@ -178,3 +178,27 @@ def test_api_disbursement_and_refusal(filer_a, project, client_for):
     assert refused.status_code == 409 and refused.json()["findings"][0]["citation"]["article"] == 28
     summary = c.get(f"/api/v1/funding/projects/{project.pk}").json()
     assert summary["disbursed"] == "1000000.00" and summary["remaining"] == "0.00"
+
+
+def test_payments_past_the_approved_total_need_an_approved_change(filer_a, project, client_for):
+    from delivery import services as delivery_services
+
+    drc = factories.user("drc_change", factories.body(OrgKind.DRC), Role.REVIEWER)
+    factories.user("head_change", project.unit, Role.UNIT_HEAD)
+    delivery_services.contract_add(actor=filer_a, project_id=project.pk, kind="supervision", party="监理",
+                                   amount=D("1.00"), signed_on=date(2026, 1, 20))
+    delivery_services.start_construction(actor=filer_a, project_id=project.pk, responsible_person="head_change",
+                                         supervision_contractor="监理", construction_period_months=12,
+                                         started_on=date(2026, 1, 20))
+    pay(filer_a, project, "1000000.00", "V1")
+    change = delivery_services.change_file(actor=filer_a, project_id=project.pk, reasons=["business_needs"],
+                                           content="扩大建设规模", amount_moved=D("200000.00"),
+                                           total_investment_after=D("1200000.00"), goals_unchanged=True)
+    with pytest.raises(ActionRefused, match="第二十八条"):
+        pay(filer_a, project, "0.01", "V2")  # a change requested is not yet a change approved
+    delivery_services.change_decide(actor=drc, change_id=change.pk, approve=True, note="同意")
+    pay(filer_a, project, "200000.00", "V3")
+    with pytest.raises(ActionRefused, match="超出 0.01 元"):
+        pay(filer_a, project, "0.01", "V4")
+    body = client_for(filer_a).get(f"/api/v1/funding/projects/{project.pk}").json()
+    assert (body["approved_total"], body["disbursed"], body["remaining"]) == ("1200000.00", "1200000.00", "0.00")

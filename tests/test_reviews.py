@@ -31,8 +31,19 @@ def reviewer(kind: str) -> User:
                                                                             Role.REVIEWER)
 
 
-def submit(project: Project) -> Project:
-    """项目单位提交申报, without depending on the declarations app."""
+CATALOGUE = "办件信息、证照信息等 12 类信息资源。"
+
+
+def submit(project: Project, information_resource_catalogue: str = CATALOGUE) -> Project:
+    """项目单位提交申报 without the declaration round and pre-check (tests/test_declarations.py has those);
+    the information resource catalogue (第二十条) is declared, as every submitted project's is."""
+    from declarations.selectors import materials_for
+    from declarations.services import materials_update
+
+    if information_resource_catalogue:
+        materials_update(actor=project.created_by, project_id=project.pk,
+                         expected_version=materials_for(project).version,
+                         information_resource_catalogue=information_resource_catalogue)
     with transaction.atomic():
         return transition_project(actor=project.created_by, project_id=project.pk, transition="submit",
                                   action="declaration.submitted")
@@ -44,10 +55,11 @@ def review_by_all(project: Project, conclusion: str = "agree") -> None:
                                    text="" if conclusion == "agree" else "请补充说明")
 
 
-def listed(*projects: Project, fix: bool = True) -> list[Project]:
-    """Submit, review, list the projects, then fix their year's annual list."""
+def listed(*projects: Project, fix: bool = True, submitted: bool = False) -> list[Project]:
+    """Submit (unless ``submitted``), review, list the projects, then fix their year's annual list."""
     for project in projects:
-        submit(project)
+        if not submitted:
+            submit(project)
         review_by_all(project)
         services.annual_list_put_on(actor=reviewer(OrgKind.LEADING_GROUP_OFFICE), project_id=project.pk)
     if fix:

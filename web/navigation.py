@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import PROJECT_UNIT_KINDS, Role
+from accounts.models import PROJECT_UNIT_KINDS, OrgKind, Role
 from projects.selectors import can_see_portfolio
 
 
@@ -31,12 +31,24 @@ def _policy(user):
     return user.has_role(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.REVIEWER, Role.AUDITOR)
 
 
+def _catalogue(user):
+    return _unit(user) or can_see_portfolio(user)
+
+
+def _body(*kinds):
+    return lambda user: user.has_role(Role.REVIEWER) and user.org_kind in kinds
+
+
 ITEMS = [
     NavItem("待办", "home", lambda u: True),
     NavItem("项目", "projects:list", _projects),
-    NavItem("系统目录", "catalogue:list", _unit),
+    NavItem("系统目录", "catalogue:list", _catalogue),
     NavItem("申报批次", "declarations:rounds", lambda u: True),
     NavItem("审查审批", "reviews:queue", lambda u: u.has_role(Role.REVIEWER)),
+    NavItem("年度清单", "reviews:annual_lists", lambda u: u.is_authenticated),
+    NavItem("财政审核", "funding:finance", _body(OrgKind.FINANCE)),
+    NavItem("绩效监督", "oversight:portfolio", can_see_portfolio),
+    NavItem("义务期限", "obligations:list", lambda u: u.is_authenticated),
     NavItem("政策配置", "policy:list", _policy),
     NavItem("审计日志", "audit:search", _audit),
     NavItem("管理办法", "regulation:index", lambda u: True),

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import PROJECT_UNIT_KINDS, OrgKind, Role
@@ -46,10 +47,30 @@ def todo_items(user):
     return items
 
 
+def reminder_days(user, today) -> int:
+    """The profile's ``reminder.days_before_due`` for the user's jurisdiction (how far ahead “due soon” looks)."""
+    from policy.profiles import NoProfileInForce
+    from policy.services import resolve_for
+
+    if user.organisation_id is None:
+        return 0
+    try:
+        return resolve_for(user.organisation.jurisdiction.code, today).value("reminder.days_before_due")
+    except NoProfileInForce:
+        return 0
+
+
 @login_required
 @require_GET
 def home(request):
-    return render(request, "web/home.html", {"items": todo_items(request.user)})
+    """The to-do list (待办): what awaits the user's action now (by stage), what is due soon, what is overdue."""
+    from obligations.selectors import todo_for, unread_notifications
+
+    today = timezone.localdate()
+    items = todo_items(request.user)
+    todo = todo_for(request.user, today, reminder_days(request.user, today))
+    return render(request, "web/home.html", {"items": items, "todo": todo, "today": today,
+                                             "unread": unread_notifications(request.user).count()})
 
 
 @require_GET

@@ -68,3 +68,14 @@ def cite_article(number):
     from rules.findings import Citation
 
     return cite(Citation(int(number)))
+
+
+@register.filter
+def stage_label(code):
+    """A stage code from an audit event ('submitted') → its Chinese label (已申报)."""
+    from projects.models import Stage
+
+    try:
+        return Stage(code).label
+    except ValueError:
+        return code
