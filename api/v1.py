@@ -101,6 +101,7 @@ def audit_events(request, filters: Query[AuditFilter]):
 def _add_app_routers():
     # Each lifecycle app keeps its endpoints in its own api.py module.
     from catalogue.api import router as catalogue
+    from dashboards.api import router as dashboards
     from declarations.api import router as declarations
     from delivery.api import router as delivery
     from funding.api import router as funding
@@ -110,7 +111,7 @@ def _add_app_routers():
 
     for prefix, router in [("/catalogue", catalogue), ("/declarations", declarations), ("/reviews", reviews),
                            ("/delivery", delivery), ("/funding", funding), ("/oversight", oversight),
-                           ("/obligations", obligations)]:
+                           ("/obligations", obligations), ("/dashboards", dashboards)]:
         api.add_router(prefix, router)
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "funding",
     "oversight",
     "obligations",
+    "dashboards",
     "web",
     "api",
 ]

@@ -21,6 +21,8 @@ urlpatterns = [
     path("funding/", include("funding.urls")),
     path("oversight/", include("oversight.urls")),
     path("obligations/", include("obligations.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("public/", include("dashboards.public_urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -143,7 +143,7 @@ def _participant_progress(actor, pid, d):
 def _decide(actor, pid, d):
     application = services.acceptance_decide(actor=actor, project_id=pid, passed=d["passed"], opinion=d["opinion"])
     if application.opinion_number:
-        return f"验收合格，已出具验收意见 {application.opinion_number}。"
+        return f"验收合格，已出具{application.decision_name} {application.opinion_number}。"
     return "已记录验收不合格（第三十二条）。"
 
 
@@ -206,7 +206,18 @@ def _unfiled(project) -> bool:
 def _form(action: Action, project, *args):
     if action.form is forms.AcceptanceApplyForm:
         return action.form(*args, project=project)
-    return action.form(*args)
+    form = action.form(*args)
+    if action.form is forms.AcceptanceDecisionForm and project.delivery_mode == "purchased_service":
+        form.fields["opinion"].label = "审核意见"  # the DRC reviews the unit's own acceptance (第三十一条第三款)
+    return form
+
+
+def _termination_step_form(request_: TerminationRequest):
+    """核报 takes only a note; the 同意/不同意 choice belongs to the leading group's decision."""
+    form = forms.TerminationStepForm(initial={"request_id": request_.pk})
+    if request_.status == TerminationStatus.REQUESTED:
+        del form.fields["approve"]
+    return form
 
 
 def _context(request, project, bound: dict | None = None, refusal: ActionRefused | None = None):
@@ -260,7 +271,7 @@ def _context(request, project, bound: dict | None = None, refusal: ActionRefused
                          for r in reports if r.response == "pending"] if selectors.is_drc(request.user) else [],
         "termination_forms": [
             (t, "terminate_report" if t.status == TerminationStatus.REQUESTED else "terminate_decide",
-             forms.TerminationStepForm(initial={"request_id": t.pk}))
+             _termination_step_form(t))
             for t in terminations
             if (t.status == TerminationStatus.REQUESTED and selectors.is_drc(request.user))
             or (t.status == TerminationStatus.REPORTED and selectors.is_leading_group(request.user))],

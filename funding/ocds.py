@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -29,14 +30,18 @@ OCID_PREFIX = "ocds-sczwxm"
 PUBLISHER = {"name": "四川省政务信息化项目管理平台"}
 CURRENCY = "CNY"
 
-# OCDS 1.1 method codelist: open, selective, limited.
+# The platform's own transcription of the OCDS 1.1 release package structure (not the official file,
+# which cannot be downloaded here); the tests validate every export against it.
+SCHEMA_PATH = Path(__file__).with_name("ocds_schema.json")
+
+# OCDS 1.1 method codelist: open, selective, limited, direct (单一来源: one supplier without competition).
 METHOD_MAP = {
     ProcurementMethod.OPEN_TENDER: "open",
     ProcurementMethod.INVITED_TENDER: "selective",
     ProcurementMethod.COMPETITIVE_CONSULTATION: "selective",
     ProcurementMethod.COMPETITIVE_NEGOTIATION: "selective",
     ProcurementMethod.INQUIRY: "selective",
-    ProcurementMethod.SINGLE_SOURCE: "limited",
+    ProcurementMethod.SINGLE_SOURCE: "direct",
 }
 CATEGORY_MAP = {ProcurementCategory.GOODS: "goods", ProcurementCategory.SERVICES: "services"}
 AWARD_CRITERIA = {"comprehensive": "ratedCriteria", "lowest_price": "priceOnly"}

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from oversight.selectors import performance_summary
 from projects.selectors import get_project_for_user
 from projects.services import ActionRefused
 
@@ -134,6 +135,8 @@ def _context(request, project, bound: dict | None = None, refusal: ActionRefused
     return {
         "om_standing": selectors.om_eligibility(project, today.year + 1, today),
         "om_year": today.year + 1,
+        # 第四十六条: the unit's performance results weigh in its O&M budget.
+        "performance": performance_summary(project.unit, today),
         "unit_bars": selectors.unit_new_project_bars(project, today) if selectors.is_unit_member(user, project)
         else [],
         "project": project, "today": today, "money": selectors.money_summary(project, today),
@@ -192,9 +195,16 @@ def finance_page(request):
     today = services.today()
     declarations = [{"row": d, "findings": selectors.om_declaration_findings(d, today)}
                     for d in selectors.declarations_to_review()]
+    units = {}
     for item in declarations:
         item["blocked"] = any(f.blocks for f in item["findings"])
+        unit = item["row"].project.unit
+        units.setdefault(unit.pk, unit)
+    # 第四十六条: each declaring unit's performance results, beside its O&M budget declarations.
+    performance = [{"unit": u, "rows": performance_summary(u, today)}
+                   for u in sorted(units.values(), key=lambda u: u.code)]
     return render(request, "funding/finance.html", {
+        "performance": performance,
         "today": today, "surpluses": selectors.outstanding_surpluses(today), "declarations": declarations,
         "not_yet_recorded": selectors.NOT_YET_RECORDED})
 

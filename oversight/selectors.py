@@ -19,7 +19,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import OrgKind, Role
+from accounts.models import PROJECT_UNIT_KINDS, OrgKind, Role
 from projects.models import Project, Stage
 from projects.selectors import can_see_portfolio, visible_projects
 from projects.services import profile_for, today
@@ -52,6 +52,7 @@ from .models import (
     PostEvaluation,
     Rectification,
     SecurityProfile,
+    SharingType,
     SharingViolation,
 )
 
@@ -294,6 +295,30 @@ def get_resource_for_user(user, pk) -> InformationResource:
     if resource.state_secret and not may_see_secrets(user, resource.project):
         raise Http404("信息资源不存在或无权查看")
     return resource
+
+
+def shared_with_unit(user) -> QuerySet[InformationResource]:
+    """第十一条 “建立共享信息使用情况反馈机制”: the shared (unconditional or conditional), non-secret resources of
+    other units' approved projects, on which a project unit's filer or head records how it used the data. Only the
+    catalogue entry is shown (never the project's other records); 第十三条 resources are never listed."""
+    if not (user.is_authenticated and user.organisation_id and user.org_kind in PROJECT_UNIT_KINDS
+            and user.has_role(Role.FILER, Role.UNIT_HEAD)):
+        return InformationResource.objects.none()
+    return (InformationResource.objects.filter(state_secret=False, project__stage__in=APPROVED_STAGES)
+            .exclude(sharing_type=SharingType.NOT_SHARED).exclude(project__unit_id=user.organisation_id)
+            .select_related("project__unit").order_by("project__unit__code", "name", "pk"))
+
+
+def get_resource_for_feedback(user, pk) -> InformationResource:
+    """A resource the user may see (``get_resource_for_user``) or that another unit shares with the user's unit
+    (``shared_with_unit``); otherwise 404."""
+    try:
+        return get_resource_for_user(user, pk)
+    except Http404:
+        try:
+            return shared_with_unit(user).get(pk=int(pk))
+        except (InformationResource.DoesNotExist, TypeError, ValueError) as exc:
+            raise Http404("信息资源不存在或无权查看") from exc
 
 
 # --- 第三十三条、第五十一条 制裁 ----------------------------------------------------------------------

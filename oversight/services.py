@@ -482,8 +482,11 @@ def resource_add(*, actor, project_id: int, name: str, sharing_type: str, legal_
 @transaction.atomic
 def feedback_add(*, actor, resource_id: int, text: str) -> SharingFeedback:
     """使用共享信息的单位反馈使用情况 (第十一条 “共享信息使用情况反馈机制”)."""
-    resource = selectors.get_resource_for_user(actor, resource_id)
-    project = get_project_for_user(actor, resource.project_id, for_update=True)
+    resource = selectors.get_resource_for_feedback(actor, resource_id)
+    # Feedback is appended, never changed: the resource row is locked, not the project (which a unit using
+    # another unit's shared data may not see).
+    resource = InformationResource.objects.select_for_update().select_related("project__unit").get(pk=resource.pk)
+    project = resource.project
     if actor.organisation_id is None or not text.strip():
         raise ValidationError({"text": "请填写使用情况"})
     if resource.sharing_type == SharingType.NOT_SHARED:

@@ -329,3 +329,37 @@ def monitoring(request):
     return render(request, "oversight/monitoring.html", {
         "today": today, "year": year, "missing": missing, "overdue": [m for m in missing if m.overdue],
         "years": list(range(today.year - 3, today.year + 1))})
+
+
+def _shared_page(request, bound=None, status=200):
+    bound = bound or {}
+    rows = [{"row": r, "feedback": list(r.feedback.select_related("organisation").order_by("recorded_on", "pk")),
+             "form": bound.get(r.pk) or forms.FeedbackForm(initial={"resource_id": r.pk})}
+            for r in selectors.shared_with_unit(request.user)]
+    return render(request, "oversight/shared.html", {"rows": rows}, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def shared(request):
+    """第十一条: other units' shared information resources, with the feedback on their use."""
+    return _shared_page(request)
+
+
+@login_required
+@require_http_methods(["POST"])
+def shared_feedback(request, resource_id: int):
+    data = request.POST.copy()
+    data["resource_id"] = resource_id
+    form = forms.FeedbackForm(data)
+    if form.is_valid():
+        try:
+            services.feedback_add(actor=request.user, resource_id=resource_id, text=form.cleaned_data["text"])
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error("text", exc.messages)
+        else:
+            messages.success(request, "已反馈共享信息使用情况（第十一条）。")
+            return redirect("oversight:shared")
+    return _shared_page(request, {resource_id: form}, status=422)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import OrgKind, Role
+from oversight.selectors import performance_summary
 from policy.parameters import BODY_KINDS
 from projects.models import Stage
 from projects.selectors import can_see_portfolio, get_project_for_user, visible_projects
@@ -112,6 +113,8 @@ def _review_context(request, project, **extra) -> dict:
         "missing_bodies": [BODY_KINDS[k] for k in profile.value("opinion.bodies")
                            if k not in {o.body.kind for o in opinions}],
         "evaluation": evaluation,
+        # 第四十六条: the unit's performance results weigh in the review of its declarations.
+        "performance": performance_summary(project.unit),
         "approval": approval,
         "is_drc": is_drc,
         "under_approval": under_approval,

@@ -4,6 +4,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import jsonschema
 import pytest
 from django.db import transaction
 from django.urls import reverse
@@ -155,8 +156,11 @@ def test_ocds_release_package(filer_a, project, client_for):
     response = client_for(filer_a).get(reverse("funding:ocds", args=[project.pk]))
     assert response.status_code == 200
     package = json.loads(response.content, parse_float=Decimal)
-    # The required structure of the OCDS 1.1 release package and release schemas, checked directly
-    # (jsonschema is not installed; the official schema cannot be downloaded here).
+    # Validated against the platform's transcription of the OCDS 1.1 release package schema
+    # (funding/ocds_schema.json; the official file cannot be downloaded here).
+    schema = json.loads(ocds.SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER).validate(
+        json.loads(response.content))
     for key in ("uri", "publishedDate", "publisher", "releases", "version"):
         assert key in package, key
     assert package["version"] == "1.1" and package["publisher"]["name"]

@@ -1,0 +1,279 @@
+"""The figures of the dashboards (issue 6 §3). Every figure is computed over ``visible_projects(user)`` with
+aggregate queries, and every figure has a drill-down: ``drill_projects(user, figure, key, today)`` returns the
+projects behind it, so the number on the chart and the length of the list behind it are the same query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import PROJECT_UNIT_KINDS, Organisation, Role
+from projects.models import Project, Stage
+from projects.selectors import visible_projects
+
+ZERO = Decimal("0.00")
+
+# 第三十一条: past approval, not yet applied for acceptance (nor accepted, nor terminated): acceptance can be overdue.
+AWAITING_ACCEPTANCE_STAGES = (Stage.APPROVED, Stage.IN_CONSTRUCTION, Stage.SUSPENDED, Stage.TRIAL_RUN,
+                              Stage.ACCEPTANCE_FAILED)
+
+FIGURES = {
+    "stage_year": "阶段与年度",
+    "unit": "项目单位",
+    "lead_time": "申报至批复",
+    "opinion": "征求意见部门",
+    "acceptance_overdue": "逾期未申请验收",
+    "rectifications_open": "未完成的限期整改",
+    "sanction": "受限制措施的单位",
+    "city": "省市协同项目的市（州）",
+}
+
+
+def is_unit_user(user) -> bool:
+    return user.org_kind in PROJECT_UNIT_KINDS and user.has_role(Role.FILER, Role.UNIT_HEAD)
+
+
+# --- the figures ---------------------------------------------------------------------------------
+
+def stage_year_counts(projects: QuerySet[Project]) -> list[dict]:
+    """[{stage, year, n}] — one GROUP BY."""
+    return list(projects.order_by().values("stage", "year").annotate(n=Count("pk")).order_by("year", "stage"))
+
+
+def investment_by_unit(projects: QuerySet[Project]) -> list[dict]:
+    """申报总投资 and 批复总投资 summed by unit — one GROUP BY."""
+    return list(projects.order_by().values("unit_id", "unit__name")
+                .annotate(n=Count("pk"), declared=Coalesce(Sum("total_investment"), ZERO),
+                          approved=Coalesce(Sum("approved_total_investment"), ZERO),
+                          approved_n=Count("approved_total_investment"))
+                .order_by("unit__name"))
+
+
+def _submitted_at():
+    from audit.models import AuditEvent
+
+    return (AuditEvent.objects.filter(project_id=OuterRef("pk"), action="declaration.submitted")
+            .order_by("seq").values("at")[:1])
+
+
+@dataclass
+class LeadTime:
+    project_id: int
+    number: str
+    name: str
+    unit: str
+    submitted_on: date
+    approved_on: date
+
+    @property
+    def days(self) -> int:
+        return (self.approved_on - self.submitted_on).days
+
+
+def approval_lead_times(projects: QuerySet[Project]) -> list[LeadTime]:
+    """From the first 'declaration.submitted' audit event to the approval date of the approval record
+    (reviews.Approval), for every project that has both. One query."""
+    rows = (projects.filter(approval__isnull=False).annotate(submitted_at=Subquery(_submitted_at()))
+            .filter(submitted_at__isnull=False)
+            .values_list("pk", "number", "name", "unit__name", "submitted_at", "approval__approval_date")
+            .order_by("number"))
+    return [LeadTime(pk, number, name, unit, timezone.localtime(at).date(), approved)
+            for pk, number, name, unit, at, approved in rows]
+
+
+def summarise_days(days: list[int]) -> dict:
+    if not days:
+        return {"n": 0, "avg": None, "min": None, "max": None}
+    return {"n": len(days), "avg": round(sum(days) / len(days), 1), "min": min(days), "max": max(days)}
+
+
+@dataclass
+class OpinionTimes:
+    body_id: int
+    body: str
+    requested: int = 0
+    answered: int = 0
+    days: list[int] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict:
+        return summarise_days(self.days)
+
+    @property
+    def pending(self) -> int:
+        return self.requested - self.answered
+
+
+def opinion_times(projects: QuerySet[Project]) -> list[OpinionTimes]:
+    """第二十二条: how long each body took to answer the DRC's request (calendar days, the request day not counted,
+    as ``OpinionRequest.days_taken``). One query."""
+    from reviews.models import OpinionRequest
+
+    rows = (OpinionRequest.objects.filter(project__in=projects.values("pk"))
+            .values_list("body_id", "body__name", "requested_at", "answered_at").order_by("body__name", "pk"))
+    result: dict[int, OpinionTimes] = {}
+    for body_id, name, requested_at, answered_at in rows:
+        item = result.setdefault(body_id, OpinionTimes(body_id, name))
+        item.requested += 1
+        if answered_at is not None:
+            item.answered += 1
+            item.days.append((timezone.localtime(answered_at).date() - timezone.localtime(requested_at).date()).days)
+    return list(result.values())
+
+
+def acceptance_overdue(projects: QuerySet[Project], today: date) -> list[tuple[Project, date]]:
+    """第三十一条: projects whose last day for applying for acceptance (delivery.selectors.acceptance_due_on, from
+    the approval, the construction period and any deferral) is past and that have not applied."""
+    from delivery.selectors import acceptance_due_on
+
+    result = []
+    for project in projects.filter(stage__in=AWAITING_ACCEPTANCE_STAGES).select_related("unit__jurisdiction"):
+        due = acceptance_due_on(project, today)
+        if due is not None and due < today:
+            result.append((project, due))
+    return result
+
+
+def open_rectifications(projects: QuerySet[Project]):
+    """第四十七条: rectifications not yet rechecked as passed, with their current deadline
+    (the latest new deadline decided, or the one first set)."""
+    from oversight.models import Rectification
+
+    return (Rectification.objects.filter(finding__project__in=projects.values("pk"))
+            .exclude(recheck_passed=True)
+            .annotate(current_due_on=Coalesce(Max("decisions__new_due_on"), "due_on"))
+            .select_related("finding__project__unit", "finding__body").order_by("due_on", "pk"))
+
+
+def open_rectifications_by_unit(projects: QuerySet[Project], today: date) -> list[dict]:
+    from oversight.models import Rectification
+
+    latest = (Rectification.objects.filter(pk=OuterRef("pk"))
+              .annotate(d=Coalesce(Max("decisions__new_due_on"), "due_on")).values("d")[:1])
+    qs = (Rectification.objects.filter(finding__project__in=projects.values("pk")).exclude(recheck_passed=True)
+          .annotate(current=Subquery(latest)))
+    return list(qs.order_by().values("finding__project__unit_id", "finding__project__unit__name")
+                .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(current__lt=today, rectified_on__isnull=True)))
+                .order_by("finding__project__unit__name"))
+
+
+@dataclass
+class UnitSanctions:
+    unit: Organisation
+    findings: list
+
+
+def units_under_sanction(projects: QuerySet[Project], today: date) -> list[UnitSanctions]:
+    """第三十二条 (acceptance overdue or failed), 第三十三条 and 第五十一条: the units with a finding barring them,
+    from the rules (oversight.selectors.unit_sanctions_findings, delivery.selectors.unit_acceptance_sanctions)."""
+    from delivery.selectors import unit_acceptance_sanctions
+    from oversight.selectors import unit_sanctions_findings
+
+    unit_ids = projects.order_by().values("unit_id").distinct()
+    result = []
+    for unit in Organisation.objects.filter(pk__in=unit_ids).order_by("name"):
+        findings = list(unit_sanctions_findings(unit, today)) + list(unit_acceptance_sanctions(unit, today))
+        if findings:
+            result.append(UnitSanctions(unit, findings))
+    return result
+
+
+def collaborating_cities(projects: QuerySet[Project]) -> list[dict]:
+    """第十条: the cities (by the jurisdiction of the city project's unit) linked to provincial projects. One query."""
+    from reviews.models import CityProjectLink
+
+    return list(CityProjectLink.objects.filter(application__project__in=projects.values("pk"))
+                .order_by().values("city_project__unit__jurisdiction__code", "city_project__unit__jurisdiction__name")
+                .annotate(city_projects=Count("city_project", distinct=True),
+                          provincial_projects=Count("application__project", distinct=True),
+                          city_investment=Coalesce(Sum("city_project__total_investment"), ZERO))
+                .order_by("city_project__unit__jurisdiction__code"))
+
+
+# --- the dashboards ------------------------------------------------------------------------------
+
+def province_dashboard(user, today: date) -> dict:
+    projects = visible_projects(user)
+    lead_times = approval_lead_times(projects)
+    return {
+        "total": projects.count(),
+        "stage_year": stage_year_counts(projects),
+        "by_unit": investment_by_unit(projects),
+        "lead_times": lead_times,
+        "lead_summary": summarise_days([t.days for t in lead_times]),
+        "opinions": opinion_times(projects),
+        "acceptance_overdue": acceptance_overdue(projects, today),
+        "rectifications": open_rectifications_by_unit(projects, today),
+        "sanctions": units_under_sanction(projects, today),
+        "cities": collaborating_cities(projects),
+    }
+
+
+def unit_dashboard(user, today: date) -> dict:
+    from obligations.models import ObligationStatus
+    from obligations.selectors import own_obligations
+
+    projects = visible_projects(user).filter(unit_id=user.organisation_id)
+    money = projects.aggregate(n=Count("pk"), declared=Coalesce(Sum("total_investment"), ZERO),
+                               approved=Coalesce(Sum("approved_total_investment"), ZERO))
+    obligations = (own_obligations(user).filter(status__in=[ObligationStatus.OPEN, ObligationStatus.OVERDUE])
+                   .order_by("due_on", "pk"))
+    return {
+        "projects": projects.order_by("-year", "number"),
+        "money": money,
+        "stages": list(projects.order_by().values("stage").annotate(n=Count("pk"),
+                                                                   declared=Coalesce(Sum("total_investment"), ZERO))
+                       .order_by("stage")),
+        "obligations": obligations[:200],
+        "obligations_overdue": obligations.filter(due_on__lt=today).count(),
+        "rectifications": list(open_rectifications(projects)),
+        "acceptance_overdue": acceptance_overdue(projects, today),
+        "sanctions": units_under_sanction(projects, today) if projects.exists() else [],
+    }
+
+
+# --- drill-down ----------------------------------------------------------------------------------
+
+def drill_projects(user, figure: str, key: str, today: date) -> QuerySet[Project]:
+    """The projects behind one figure of a dashboard (always within ``visible_projects(user)``)."""
+    projects = visible_projects(user)
+    if figure == "stage_year":
+        stage, _, year = key.partition(":")
+        qs = projects
+        if stage:
+            qs = qs.filter(stage=stage)
+        if year:
+            qs = qs.filter(year=_int(year))
+        return qs
+    if figure == "unit":
+        return projects.filter(unit_id=_int(key))
+    if figure == "lead_time":
+        return projects.filter(pk__in=[t.project_id for t in approval_lead_times(projects)])
+    if figure == "opinion":
+        return projects.filter(opinion_requests__body_id=_int(key)).distinct()
+    if figure == "acceptance_overdue":
+        return projects.filter(pk__in=[p.pk for p, _ in acceptance_overdue(projects, today)])
+    if figure == "rectifications_open":
+        qs = projects.filter(pk__in=open_rectifications(projects).values("finding__project_id"))
+        return qs.filter(unit_id=_int(key)) if key else qs
+    if figure == "sanction":
+        return projects.filter(unit_id=_int(key))
+    if figure == "city":
+        from reviews.models import CityProjectLink
+
+        links = CityProjectLink.objects.filter(city_project__unit__jurisdiction__code=key)
+        return projects.filter(Q(pk__in=links.values("application__project_id"))
+                               | Q(pk__in=links.values("city_project_id")))
+    return projects.none()
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
