@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     # The task queue (Django's tasks API; django-tasks on Django 5.2): reminders and the daily obligations job.
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     # The platform's own apps, in the order of the measures' lifecycle.
     "accounts",
     "audit",
@@ -155,8 +156,10 @@ WHITENOISE_USE_FINDERS = True
 
 # The database backend needs no extra server; larger deployments switch BACKEND to a Redis- or
 # RabbitMQ-backed worker (docs/scaling.md).
-TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-                     "QUEUES": ["default"]}}
+# TASKS_BACKEND=rq puts the queue on Redis (REDIS_URL) with `manage.py rqworker default` as the worker.
+TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "database")], "QUEUES": ["default"]}}
+RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

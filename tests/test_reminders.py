@@ -118,3 +118,26 @@ def test_the_task_runs_the_same_job_and_enqueue_needs_a_queue(building, head_a, 
         call_command("run_obligations", "--enqueue")
     with pytest.raises(CommandError, match="日期格式应为 YYYY-MM-DD"):
         call_command("run_obligations", "--today", "2026-13-01")
+
+
+@pytest.mark.django_db
+def test_the_job_runs_through_a_redis_backed_worker(building, head_a, settings):
+    """Larger deployments put the queue on Redis (TASKS_BACKEND=rq): cron enqueues, a worker runs the job."""
+    import django_rq
+    from django_tasks_rq.backend import Job
+    from rq import SimpleWorker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:6379/15"}}
+    queue = django_rq.get_queue("default")
+    queue.empty()
+    try:
+        result = run_obligations_task.enqueue("2026-04-05")
+        assert len(mail.outbox) == 0 and queue.count == 1  # nothing has run yet: it waits for the worker
+        SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
+        result.refresh()
+        assert result.status == "SUCCESSFUL"
+        assert result.return_value["reminders"]["claimed"] == 2
+        assert len(mail.outbox) == 1
+    finally:
+        queue.empty()
