@@ -18,7 +18,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -104,22 +104,38 @@ def digest(user: User, items: list[tuple[Obligation, str]], on: date) -> tuple[s
     return subject, "\n".join(lines), payload
 
 
+# Any constant: the PostgreSQL advisory lock that lets one reminder job claim at a time.
+REMINDER_JOB_LOCK = 20211005
+
+
+def _one_claiming_job_at_a_time() -> None:
+    """Two jobs started at once must not split one user's digest in two: the claim phase is serialised.
+    PostgreSQL: a transaction-scoped advisory lock; SQLite: the IMMEDIATE transaction already holds the
+    database's write lock from its first statement."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_JOB_LOCK])
+
+
 def send_reminders(today: date | None = None) -> ReminderRun:
     on = today or timezone.localdate()
     run = ReminderRun()
     by_user: dict[int, list[tuple[Obligation, str]]] = defaultdict(list)
     users: dict[int, User] = {}
-    for obligation, kind in due_reminders(on):
-        members = recipients(obligation)
-        if not members:
-            continue  # nobody to tell yet: claim it when the organisation has an account
-        if not claim(obligation, kind, on, members):
-            run.skipped += 1
-            continue
-        run.claimed += 1
-        for user in members:
-            users[user.pk] = user
-            by_user[user.pk].append((obligation, kind))
+    with transaction.atomic():
+        _one_claiming_job_at_a_time()
+        for obligation, kind in due_reminders(on):
+            members = recipients(obligation)
+            if not members:
+                continue  # nobody to tell yet: claim it when the organisation has an account
+            if not claim(obligation, kind, on, members):
+                run.skipped += 1
+                continue
+            run.claimed += 1
+            for user in members:
+                users[user.pk] = user
+                by_user[user.pk].append((obligation, kind))
+    # Mail goes out after the claims are committed, without holding the lock.
     for user_id, items in by_user.items():
         user = users[user_id]
         subject, body, payload = digest(user, items, on)
