@@ -179,69 +179,82 @@ def validate_upload(name: str, size: int, fileobj) -> FileType:
 
 # --- Storage ---------------------------------------------------------------------------------
 
-def storage_root() -> Path:
-    return (Path(settings.STORAGE_DIR) / "documents").resolve()
+class FileStore:
+    """Files under ``STORAGE_DIR/<folder>`` with server-generated names (``<32 hex>.<ext>``), written once,
+    SHA-256 taken while writing. Declaration documents and the project archive (delivery) each have one,
+    in separate folders, so each reconciliation sees only its own files."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def storage_root(self) -> Path:
+        # Read at each call: tests and deployments set STORAGE_DIR after import.
+        return (Path(settings.STORAGE_DIR) / self.folder).resolve()
+
+    @staticmethod
+    def new_stored_name(file_type: FileType) -> str:
+        return f"{uuid.uuid4().hex}.{file_type.extension}"
+
+    def path_of(self, stored_name: str) -> Path:
+        """The file's path; a stored name is always ``<32 hex>.<ext>``, so nothing can leave the storage root."""
+        stem, _, ext = stored_name.partition(".")
+        if len(stem) != 32 or any(c not in "0123456789abcdef" for c in stem) or ext not in FILE_TYPES:
+            raise ValueError(f"不是平台生成的存储名：{stored_name!r}")
+        root = self.storage_root()
+        path = (root / stem[:2] / stored_name).resolve()
+        if root not in path.parents:
+            raise ValueError("存储路径越界")
+        return path
+
+    def write(self, stored_name: str, fileobj) -> tuple[str, int]:
+        """Write the upload to its generated path (never overwriting); return its SHA-256 and size."""
+        path = self.path_of(stored_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fileobj.seek(0)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := fileobj.read(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+        except BaseException:
+            self.remove(stored_name)
+            raise
+        return digest.hexdigest(), size
+
+    def remove(self, stored_name: str) -> None:
+        try:
+            self.path_of(stored_name).unlink(missing_ok=True)
+        except ValueError:
+            pass
+
+    def digest_of(self, stored_name: str) -> str | None:
+        """The SHA-256 of the stored file now; None when the file is gone."""
+        try:
+            with self.path_of(stored_name).open("rb") as f:
+                digest = hashlib.sha256()
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+        except (FileNotFoundError, ValueError):
+            return None
+        return digest.hexdigest()
+
+    def stored_files(self) -> set[str]:
+        """Names of every file under the storage root (for reconciliation)."""
+        root = self.storage_root()
+        if not root.exists():
+            return set()
+        return {p.name for p in root.glob("*/*") if p.is_file()}
 
 
-def new_stored_name(file_type: FileType) -> str:
-    return f"{uuid.uuid4().hex}.{file_type.extension}"
-
-
-def path_of(stored_name: str) -> Path:
-    """The file's path; a stored name is always ``<32 hex>.<ext>``, so nothing can leave the storage root."""
-    stem, _, ext = stored_name.partition(".")
-    if len(stem) != 32 or any(c not in "0123456789abcdef" for c in stem) or ext not in FILE_TYPES:
-        raise ValueError(f"不是平台生成的存储名：{stored_name!r}")
-    root = storage_root()
-    path = (root / stem[:2] / stored_name).resolve()
-    if root not in path.parents:
-        raise ValueError("存储路径越界")
-    return path
-
-
-def write(stored_name: str, fileobj) -> tuple[str, int]:
-    """Write the upload to its generated path (never overwriting); return its SHA-256 and size."""
-    path = path_of(stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    fileobj.seek(0)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            while chunk := fileobj.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-    except BaseException:
-        remove(stored_name)
-        raise
-    return digest.hexdigest(), size
-
-
-def remove(stored_name: str) -> None:
-    try:
-        path_of(stored_name).unlink(missing_ok=True)
-    except ValueError:
-        pass
-
-
-def digest_of(stored_name: str) -> str | None:
-    """The SHA-256 of the stored file now; None when the file is gone."""
-    try:
-        path = path_of(stored_name)
-        with path.open("rb") as f:
-            digest = hashlib.sha256()
-            while chunk := f.read(CHUNK):
-                digest.update(chunk)
-    except (FileNotFoundError, ValueError):
-        return None
-    return digest.hexdigest()
-
-
-def stored_files() -> set[str]:
-    """Names of every file under the storage root (for reconciliation)."""
-    root = storage_root()
-    if not root.exists():
-        return set()
-    return {p.name for p in root.glob("*/*") if p.is_file()}
+DOCUMENTS = FileStore("documents")
+storage_root = DOCUMENTS.storage_root
+new_stored_name = DOCUMENTS.new_stored_name
+path_of = DOCUMENTS.path_of
+write = DOCUMENTS.write
+remove = DOCUMENTS.remove
+digest_of = DOCUMENTS.digest_of
+stored_files = DOCUMENTS.stored_files
