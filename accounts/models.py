@@ -1,7 +1,15 @@
 """Jurisdictions, organisations (the bodies of the measures and project units), users and roles."""
 
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
 
 
 class JurisdictionLevel(models.TextChoices):
@@ -98,6 +106,18 @@ class User(AbstractUser):
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="users", verbose_name="所属机构")
     full_name = models.CharField("姓名", max_length=50, blank=True)
+    # SECURITY.md 2: the password's age counts from here; a new account or an administrator's reset
+    # sets must_change_password so the first login forces a change. Accounts made in code (tests,
+    # the demo) keep the defaults: a fresh, chosen password.
+    password_changed_at = models.DateTimeField("密码设置时间", default=timezone.now)
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+    # SECURITY.md 5: part of the session hash; changing it ends every session of the account.
+    security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
+    # SECURITY.md 6: the second factor (RFC 6238 TOTP, or the SM3 variant of GM/T 0021-2012).
+    otp_secret = models.CharField("动态口令密钥", max_length=64, blank=True, editable=False)
+    otp_algorithm = models.CharField("动态口令算法", max_length=20, blank=True, editable=False)
+    otp_confirmed_at = models.DateTimeField("动态口令启用时间", null=True, blank=True, editable=False)
+    otp_last_step = models.BigIntegerField(default=0, editable=False)  # a code is accepted once (no replay)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
@@ -123,6 +143,32 @@ class User(AbstractUser):
     @property
     def org_kind(self) -> str | None:
         return self.organisation.kind if self.organisation_id else None
+
+    @property
+    def otp_enabled(self) -> bool:
+        return self.otp_confirmed_at is not None
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django ends a session whose stored hash no longer matches (django.contrib.auth.get_user).
+        # Adding the security stamp to the password hash lets a role removal or a disablement end
+        # every session of the account, not only a password change (SECURITY.md 5).
+        return salted_hmac("accounts.User.get_session_auth_hash", f"{self.password}|{self.security_stamp}",
+                           secret=secret, algorithm="sha256").hexdigest()
+
+
+class PasswordHistory(models.Model):
+    """Hashes of an account's previous passwords: the last N may not be chosen again (SECURITY.md 2)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history", verbose_name="用户")
+    password = models.CharField("密码哈希", max_length=128)
+    created_at = models.DateTimeField("设置时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"
 
 
 class RoleAssignment(models.Model):

@@ -27,6 +27,11 @@ class TokenAuth(HttpBearer):
                 digest=hash_token(token), revoked=False, user__is_active=True)
         except ApiToken.DoesNotExist:
             return None
+        # A token does not get round a login lockout (SECURITY.md 3): a locked username is refused here too.
+        from accounts.lockout import username_locked
+
+        if username_locked(record.user.get_username()):
+            return None
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=timezone.now())
         request.user = record.user
         return record.user

@@ -1,8 +1,14 @@
 """Every API error is JSON: {"detail": [{"field": ..., "message": ...}]}, in Chinese, never a 500 for bad input."""
 
-from django.core.exceptions import PermissionDenied
+import json
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -42,12 +48,81 @@ def _field(loc) -> str:
     return ".".join(parts) or "请求体"
 
 
+# Messages that say the bound that was crossed (the bound comes from the schema: pydantic's ctx).
+BOUND_MESSAGES = {
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "string_too_long": "过长：最多 {max_length} 个字符",
+    "decimal_max_digits": "位数过多：最多 {max_digits} 位数字（金额最多 13 位整数、2 位小数）",
+    "decimal_max_places": "最多保留 {decimal_places} 位小数",
+}
+
+
+def _message(err: dict) -> str:
+    kind, ctx = err.get("type"), err.get("ctx") or {}
+    if kind in BOUND_MESSAGES:
+        try:
+            return BOUND_MESSAGES[kind].format(**ctx)
+        except (KeyError, IndexError):
+            pass
+    return PYDANTIC_MESSAGES.get(kind, err.get("msg", "无效"))
+
+
+def _json_body_is_not_an_object(request) -> bool:
+    """A JSON array or scalar where an object is expected: say so once instead of "必填" for every field."""
+    if request.method not in {"POST", "PUT", "PATCH"} or "json" not in request.content_type:
+        return False
+    try:
+        return not isinstance(json.loads(request.body or b"{}"), dict)
+    except ValueError:
+        return False
+
+
+def server_error_body(request) -> dict:
+    """The JSON of an unexpected error: a generic message and the error id that is in the log (SECURITY.md 24)."""
+    error_id = getattr(request, "request_id", "") or "-"
+    return {"detail": [{"field": "", "message": f"系统出现意外错误，请把错误编号 {error_id} 告诉系统管理员。"}],
+            "error_id": error_id}
+
+
 def register(api):
+    @api.exception_handler(Exception)
+    def on_unexpected(request, exc):
+        # Never a traceback in the response; the traceback goes to the log under the error id.
+        logging.getLogger("zwxm.errors").error(
+            "error id %s on %s %s", getattr(request, "request_id", "-"), request.method, request.path,
+            exc_info=(type(exc), exc, exc.__traceback__))
+        return api.create_response(request, server_error_body(request), status=500)
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def on_out_of_range(request, exc):
+        # An id or number beyond what the database column holds (SQLite: OverflowError; PostgreSQL: DataError).
+        # The action's transaction has already rolled back.
+        return api.create_response(request, {"detail": [{"field": "请求参数", "message": (
+            "数值超出允许范围（编号或数值过大）")}]}, status=422)
+
+    @api.exception_handler(MultiPartParserError)
+    def on_bad_multipart(request, exc):
+        return api.create_response(request, {"detail": [{"field": "请求体", "message": (
+            "请求体不是有效的 multipart/form-data（缺少 boundary 或格式错误）")}]}, status=400)
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request, exc):
+        limit_kib = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        return api.create_response(request, {"detail": [{"field": "请求体", "message": (
+            f"请求体过大：不能超过 {limit_kib} KiB（文件请通过上传接口提交）")}]}, status=413)
+
     @api.exception_handler(NinjaValidationError)
     def on_validation(request, exc):
+        if _json_body_is_not_an_object(request):
+            return api.create_response(request, {"detail": [{"field": "请求体", "message": "请求体必须是 JSON 对象"}]},
+                                       status=422)
         detail = []
         for err in exc.errors:
-            message = PYDANTIC_MESSAGES.get(err.get("type"), err.get("msg", "无效"))
+            message = _message(err)
             detail.append({"field": _field(err.get("loc", ())), "message": message})
         return api.create_response(request, {"detail": detail}, status=422)
 

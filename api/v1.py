@@ -2,8 +2,8 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import NinjaAPI, Query, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.pagination import paginate
 
 from accounts.models import Role
 from audit.selectors import search_events
@@ -15,9 +15,56 @@ from regulation.parser import measures
 
 from . import errors
 from .auth import AUTH
+from .pagination import LimitOffsetPagination
 from .schemas import ArticleOut, AuditEventOut, Error, MeOut, ProfileOut, ProjectIn, ProjectOut
 
-api = NinjaAPI(title="四川省政务信息化项目管理平台 API", version="1", auth=AUTH, urls_namespace="api-v1",
+_ERROR_SCHEMA = {
+    "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"type": "array", "items": {
+            "type": "object", "required": ["field", "message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+        "error_id": {"type": "string"},
+        "findings": {"type": "array"},
+    },
+}
+# The answers any operation may give, whatever its own declared responses (SECURITY.md 21): malformed
+# or oversized bodies, missing login, refusals, invalid input, rate limits, and an unexpected error.
+COMMON_RESPONSES = {
+    "400": "请求体不是有效的 JSON 或 multipart 格式",
+    "401": "未登录或令牌无效",
+    "403": "无权执行此操作",
+    "413": "请求体过大（DATA_UPLOAD_MAX_MEMORY_SIZE）",
+    "422": "输入无效：detail 中逐项列出字段和原因",
+    "429": "请求过于频繁（Retry-After 秒后再试）",
+    "500": "意外错误：error_id 即日志中的错误编号",
+}
+
+
+class PlatformAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document lists the common error answers of every operation, so that clients
+    (and the schemathesis run in scripts/security-checks) know each status code an operation can return."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for path_item in schema.get("paths", {}).values():
+            for method, operation in path_item.items():
+                if method not in {"get", "post", "put", "patch", "delete"}:
+                    continue
+                responses = operation.setdefault("responses", {})
+                codes = dict(COMMON_RESPONSES)
+                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                    codes["404"] = "对象不存在或无权查看"
+                declared = {str(code) for code in responses}
+                for code, description in codes.items():
+                    if code in declared:
+                        continue
+                    responses[int(code)] = ({"description": description,
+                                                "content": {"application/json": {"schema": _ERROR_SCHEMA}}})
+        return schema
+
+
+api = PlatformAPI(title="四川省政务信息化项目管理平台 API", version="1", auth=AUTH, urls_namespace="api-v1",
                description="依据《四川省省级政务信息化项目管理办法》（川办发〔2021〕49号）。错误均为 JSON："
                            "{\"detail\": [{\"field\": 字段, \"message\": 说明}]}。")
 errors.register(api)
@@ -33,7 +80,7 @@ def me(request):
 
 class ProjectFilter(Schema):
     stage: Stage | None = None
-    year: int | None = None
+    year: int | None = Field(None, ge=1900, le=9999)
     q: str | None = None
 
 

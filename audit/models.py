@@ -27,6 +27,9 @@ class AuditEvent(models.Model):
     profile = models.CharField("政策配置", max_length=200, blank=True)
     client_ip = models.CharField("客户端地址", max_length=45, blank=True)
     request_id = models.CharField("请求编号", max_length=36, blank=True)
+    # The MAC algorithm this event was chained with (R18): "hmac-sha256", or "hmac-sm3" with national crypto on.
+    # "" marks events written before the algorithm was recorded (verified in their original form).
+    algorithm = models.CharField("链算法", max_length=20, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -37,10 +40,19 @@ class AuditEvent(models.Model):
             models.Index(fields=["project", "seq"]),
             models.Index(fields=["organisation", "seq"]),
             models.Index(fields=["actor", "seq"]),
+            models.Index(fields=["request_id"], name="audit_event_request_idx"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+    @property
+    def at_ms(self) -> str:
+        """The time in Beijing time with milliseconds (SECURITY.md 15)."""
+        from django.utils import timezone
+
+        local = timezone.localtime(self.at)
+        return f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond // 1000:03d}"
 
 
 class ChainHead(models.Model):
@@ -55,3 +67,37 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """The anchor after a purge (R19): the last purged event's ``seq`` and ``hash``; verification restarts from
+    the newest checkpoint. Its MAC (same key as the chain) stops anyone without the key from moving it.
+    Append-only like the events (triggers in migration 0003)."""
+
+    seq = models.BigIntegerField("最后清理的序号", unique=True)
+    hash = models.CharField(max_length=64)
+    algorithm = models.CharField(max_length=20)
+    mac = models.CharField(max_length=64)
+    purged_at = models.DateTimeField("清理时间")
+    purged_count = models.PositiveIntegerField("清理条数")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计清理检查点"
+
+    def __str__(self) -> str:
+        return f"≤#{self.seq}"
+
+
+class PurgePermit(models.Model):
+    """SQLite only needs it: the delete trigger lets a row go only while a permit covering its ``seq`` exists,
+    and only when the row is older than the legal minimum (180 days). ``purge_audit`` writes the permit and
+    removes it in the same transaction, so no permit outlives the purge."""
+
+    up_to_seq = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计清理许可"
+
+    def __str__(self) -> str:
+        return f"≤#{self.up_to_seq}"

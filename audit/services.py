@@ -3,6 +3,7 @@ if the audit write fails, the action does not happen (SECURITY.md 20)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -10,9 +11,10 @@ from django.utils import timezone
 
 from rules.findings import Finding
 
-from .chain import event_hash
+from .chain import current_algorithm, event_hash
 from .context import client_ip_var, request_id_var
 from .models import AuditEvent, ChainHead
+from .redaction import redact_text, redact_value
 
 
 def _jsonable(value: Any) -> Any:
@@ -21,41 +23,58 @@ def _jsonable(value: Any) -> Any:
     return _plain(value)
 
 
+OUTCOMES = ("success", "refused", "failed")
+NOT_APPLICABLE = "-"
+SYSTEM = "system"
+
+
 def record(*, actor, action: str, obj=None, project=None, before: dict | None = None, after: dict | None = None,
            findings: list[Finding] | list[dict] | None = None, profile: str = "", outcome: str = "success",
-           object_label: str = "") -> AuditEvent:
+           object_label: str = "", object_type: str = "", object_id: str = "") -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction (R20: if this fails, the action fails).
+
+    Every R15 field is filled: a system job (``actor=None``) is actor/role ``system``, department 系统, client
+    ``local`` and a ``sys-…`` request id; an event about no particular object says ``-``. Secrets are redacted
+    from the before/after values (R16). The event records the MAC algorithm it is chained with (R18)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("审计记录必须在业务事务内写入")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"审计结果只能是 {', '.join(OUTCOMES)}，不能是 {outcome!r}")
     head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
-    roles = ""
-    organisation = None
-    if actor is not None and getattr(actor, "pk", None):
-        roles = ",".join(sorted(actor.role_set()))
-        organisation = actor.organisation
+    is_user = actor is not None and getattr(actor, "pk", None) is not None
+    organisation = actor.organisation if is_user else None
+    if is_user:
+        roles = ",".join(sorted(actor.role_set())) or "无角色"
+        organisation_name = organisation.name if organisation else "无所属机构"
+    else:
+        roles, organisation_name = SYSTEM, "系统"
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_label = object_label or str(obj)
     event = AuditEvent(
         seq=head.seq + 1,
         at=timezone.now(),
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_name=(actor.get_username() if actor is not None and getattr(actor, "pk", None) else "system"),
-        roles=roles,
+        actor=actor if is_user else None,
+        actor_name=actor.get_username() if is_user else SYSTEM,
+        roles=roles[:200],
         organisation=organisation,
-        organisation_name=organisation.name if organisation else "",
+        organisation_name=organisation_name[:100],
         action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_label=(object_label or (str(obj) if obj is not None else ""))[:200],
+        object_type=(object_type or NOT_APPLICABLE)[:60],
+        object_id=(str(object_id) or NOT_APPLICABLE)[:60],
+        object_label=redact_text(object_label or object_type or NOT_APPLICABLE)[:200],
         project=project,
         outcome=outcome,
-        before=_jsonable(before or {}),
-        after=_jsonable(after or {}),
-        findings=[f.as_dict() if isinstance(f, Finding) else f for f in (findings or [])],
+        before=redact_value(_jsonable(before or {})),
+        after=redact_value(_jsonable(after or {})),
+        findings=redact_value([f.as_dict() if isinstance(f, Finding) else f for f in (findings or [])]),
         profile=profile,
-        client_ip=client_ip_var.get(),
-        request_id=request_id_var.get(),
+        client_ip=client_ip_var.get() or "local",
+        request_id=request_id_var.get() or f"sys-{uuid.uuid4().hex}",
+        algorithm=current_algorithm(),
         prev_hash=head.hash,
     )
-    # Round-trip the time to the database's precision before hashing.
-    event.at = event.at.replace(microsecond=event.at.microsecond)
     event.hash = event_hash(head.hash, event)
     event.save(force_insert=True)
     head.seq = event.seq

@@ -5,8 +5,9 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from api.pagination import LimitOffsetPagination  # bounded limit/offset (SECURITY.md 21)
 from api.schemas import Error, FindingOut, Refusal
 from projects.selectors import get_project_for_user
 

@@ -8,11 +8,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import PROJECT_UNIT_KINDS, Organisation, Role
+from policy.services import memoised_profiles
 from projects.models import Project, Stage
 from projects.selectors import visible_projects
 
@@ -114,29 +125,64 @@ def opinion_times(projects: QuerySet[Project]) -> list[OpinionTimes]:
     as ``OpinionRequest.days_taken``). One query."""
     from reviews.models import OpinionRequest
 
-    rows = (OpinionRequest.objects.filter(project__in=projects.values("pk"))
-            .values_list("body_id", "body__name", "requested_at", "answered_at").order_by("body__name", "pk"))
+    # Grouped in SQL by body and number of local days taken (TruncDate uses the current time zone, as
+    # timezone.localtime does; the difference of two dates is a whole number of days): a few rows per body
+    # instead of one per request (issue #8).
+    days_taken = ExpressionWrapper(TruncDate("answered_at") - TruncDate("requested_at"), output_field=DurationField())
+    rows = (OpinionRequest.objects.filter(project__in=projects.values("pk")).annotate(taken=days_taken)
+            .values_list("body_id", "body__name", "taken").annotate(n=Count("pk"))
+            .order_by("body__name", "body_id", "taken"))
     result: dict[int, OpinionTimes] = {}
-    for body_id, name, requested_at, answered_at in rows:
+    for body_id, name, taken, n in rows:
         item = result.setdefault(body_id, OpinionTimes(body_id, name))
-        item.requested += 1
-        if answered_at is not None:
-            item.answered += 1
-            item.days.append((timezone.localtime(answered_at).date() - timezone.localtime(requested_at).date()).days)
+        item.requested += n
+        if taken is not None:
+            item.answered += n
+            item.days.extend([taken.days] * n)
     return list(result.values())
+
+
+def _acceptance_due_dates(projects: QuerySet[Project], today: date) -> dict[int, tuple[date | None, str | None]]:
+    """{project id: (last day for applying for acceptance, status of the latest acceptance application)} in one
+    query of plain values (issue #8: model instances of every project took seconds at 10,000 projects).
+
+    The same facts and rule as ``delivery.selectors.acceptance_due_on`` (the construction record's period, else
+    the approval's; the latest deferral's new date; ``rules.ch04_construction.acceptance_due_date`` under the
+    profile in force today); tests/test_performance_paths.py checks both agree. Used only to choose which
+    projects to load: the findings shown are still made by the delivery and oversight selectors."""
+    from delivery.models import AcceptanceApplication, AcceptanceDeferral
+    from policy.services import resolve_for
+    from rules.ch04_construction import AcceptanceSchedule, acceptance_due_date
+
+    latest_deferral = (AcceptanceDeferral.objects.filter(project_id=OuterRef("pk"))
+                       .order_by("-requested_on", "-pk").values("new_date")[:1])
+    latest_acceptance = (AcceptanceApplication.objects.filter(project_id=OuterRef("pk"))
+                         .order_by("-applied_on", "-pk").values("status")[:1])
+    rows = (projects.order_by().annotate(deferred_to=Subquery(latest_deferral),
+                                         latest_acceptance=Subquery(latest_acceptance))
+            .values_list("pk", "approval_date", "construction__pk", "construction__construction_period_months",
+                         "approval__construction_months", "unit__jurisdiction__code", "deferred_to",
+                         "latest_acceptance"))
+    result = {}
+    with memoised_profiles():  # once per jurisdiction (also for the unit dashboard and the drill-down)
+        for pk, approved_on, record, record_months, approval_months, code, deferred_to, status in rows:
+            months = record_months if record is not None else approval_months
+            due = None
+            if months is not None and approved_on is not None:
+                schedule = AcceptanceSchedule(approved_on, months, deferred_to)
+                due = acceptance_due_date(schedule, resolve_for(code, today))
+            result[pk] = (due, status)
+    return result
 
 
 def acceptance_overdue(projects: QuerySet[Project], today: date) -> list[tuple[Project, date]]:
     """第三十一条: projects whose last day for applying for acceptance (delivery.selectors.acceptance_due_on, from
     the approval, the construction period and any deferral) is past and that have not applied."""
-    from delivery.selectors import acceptance_due_on
-
-    result = []
-    for project in projects.filter(stage__in=AWAITING_ACCEPTANCE_STAGES).select_related("unit__jurisdiction"):
-        due = acceptance_due_on(project, today)
-        if due is not None and due < today:
-            result.append((project, due))
-    return result
+    awaiting = projects.filter(stage__in=AWAITING_ACCEPTANCE_STAGES)
+    due_dates = {pk: due for pk, (due, _) in _acceptance_due_dates(awaiting, today).items()
+                 if due is not None and due < today}
+    return [(project, due_dates[project.pk])
+            for project in awaiting.filter(pk__in=list(due_dates)).select_related("unit__jurisdiction")]
 
 
 def open_rectifications(projects: QuerySet[Project]):
@@ -171,13 +217,33 @@ class UnitSanctions:
 def units_under_sanction(projects: QuerySet[Project], today: date) -> list[UnitSanctions]:
     """第三十二条 (acceptance overdue or failed), 第三十三条 and 第五十一条: the units with a finding barring them,
     from the rules (oversight.selectors.unit_sanctions_findings, delivery.selectors.unit_acceptance_sanctions)."""
-    from delivery.selectors import unit_acceptance_sanctions
+    from delivery.models import AcceptanceStatus
+    from delivery.selectors import ACCEPTANCE_DUE_STAGES, unit_acceptance_sanctions
+    from oversight.models import SharingViolation
     from oversight.selectors import unit_sanctions_findings
 
     unit_ids = projects.order_by().values("unit_id").distinct()
+    # Only the projects that can bar their unit are loaded (issue #8: loading all 10,000 took ≈ 7 s): those with
+    # a sharing violation (第三十三条) or a security profile (第五十一条), and those the acceptance rule bars
+    # (第三十二条: the latest acceptance failed, or none applied for and the last day is past,
+    # rules.ch04_construction.acceptance_standing). The findings are then made by the same selectors as before.
+    due_dates = _acceptance_due_dates(Project.objects.filter(unit_id__in=unit_ids, stage__in=ACCEPTANCE_DUE_STAGES),
+                                      today)
+    barred = [pk for pk, (due, status) in due_dates.items()
+              if status == AcceptanceStatus.FAILED or (status is None and due is not None and today > due)]
+    relevant = (Q(pk__in=barred) | Q(pk__in=SharingViolation.objects.values("project_id"))
+                | Q(security_profile__isnull=False))
+    by_unit: dict[int, list[Project]] = {}
+    for project in (Project.objects.filter(relevant, unit_id__in=unit_ids)
+                    .select_related("unit__jurisdiction", "construction", "approval", "security_profile")
+                    .prefetch_related("sharing_violations", "acceptance_deferrals", "acceptance_applications")
+                    .order_by("number")):
+        by_unit.setdefault(project.unit_id, []).append(project)
     result = []
-    for unit in Organisation.objects.filter(pk__in=unit_ids).order_by("name"):
-        findings = list(unit_sanctions_findings(unit, today)) + list(unit_acceptance_sanctions(unit, today))
+    for unit in Organisation.objects.filter(pk__in=list(by_unit)).order_by("name"):
+        own = by_unit[unit.pk]
+        findings = (list(unit_sanctions_findings(unit, today, projects=own))
+                    + list(unit_acceptance_sanctions(unit, today, projects=own)))
         if findings:
             result.append(UnitSanctions(unit, findings))
     return result
@@ -198,6 +264,11 @@ def collaborating_cities(projects: QuerySet[Project]) -> list[dict]:
 # --- the dashboards ------------------------------------------------------------------------------
 
 def province_dashboard(user, today: date) -> dict:
+    with memoised_profiles():  # one profile resolution per jurisdiction, not per project (issue #8)
+        return _province_dashboard(user, today)
+
+
+def _province_dashboard(user, today: date) -> dict:
     projects = visible_projects(user)
     lead_times = approval_lead_times(projects)
     return {

@@ -3,7 +3,6 @@ audit, one transaction (docs/architecture.md)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import date
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 
@@ -219,11 +218,7 @@ def document_upload(*, actor, project_id: int, kind: str, name: str, size: int, 
             project = _unit_project_for_update(actor, project_id, "上传申报材料")
             if project.stage not in UPLOAD_STAGES:
                 raise ActionRefused(f"项目处于“{project.get_stage_display()}”阶段，不能上传材料")
-            used = Document.objects.filter(project=project).aggregate(total=Sum("size"))["total"] or 0
-            if used + size > documents.project_quota_bytes():
-                raise ValidationError({"file": f"文件“{shown}”上传后本项目附件总量将超过上限（每个项目不超过 "
-                                               f"{documents.human_size(documents.project_quota_bytes())}），"
-                                               "请压缩后再上传，或联系系统管理员。"})
+            documents.refuse_over_quota(project, size, shown)  # documents and archive together
             version = (Document.objects.filter(project=project, kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
             digest, written = documents.write(stored_name, fileobj)
             if written != size:
@@ -233,6 +228,7 @@ def document_upload(*, actor, project_id: int, kind: str, name: str, size: int, 
                 sha256=digest, size=written, content_type=file_type.content_type, uploaded_by=actor)
             record(actor=actor, action="document.uploaded", obj=document, project=project,
                    after={"kind": kind, "version": version, "name": shown, "sha256": digest, "size": written,
+                          "digest_algorithm": documents.digest_algorithm(),
                           "content_type": file_type.content_type})
     except BaseException:
         # The transaction rolled back: leave no file behind (SECURITY.md 30).
@@ -251,15 +247,9 @@ def document_open(*, actor, document_id) -> tuple[Document, BinaryIO]:
     handle = None
     with transaction.atomic():
         project = get_project_for_user(actor, document.project_id)
-        try:
-            handle = documents.path_of(document.stored_name).open("rb")  # closed by the FileResponse
-        except (FileNotFoundError, ValueError):
-            current = None
-        else:
-            current = _sha256(handle)
-        if current != document.sha256:
-            if handle:
-                handle.close()
+        # The digest taken at upload, checked in the handle that is served (documents.FileStore.open_verified).
+        handle, current = documents.open_verified(document.stored_name, document.sha256)  # FileResponse closes it
+        if handle is None:
             record(actor=actor, action="document.tampered", obj=document, project=project, outcome="refused",
                    before={"sha256": document.sha256}, after={"sha256": current or "文件缺失"})
             tampered = True
@@ -271,14 +261,6 @@ def document_open(*, actor, document_id) -> tuple[Document, BinaryIO]:
         raise DocumentTampered(f"文件“{document.original_name}”校验失败：存储的文件与上传时的 SHA-256 不一致"
                                "（可能已被篡改或损坏），已拒绝下载并记录。请联系安全管理员。")
     return document, handle
-
-
-def _sha256(handle) -> str:
-    digest = hashlib.sha256()
-    while chunk := handle.read(documents.CHUNK):
-        digest.update(chunk)
-    handle.seek(0)
-    return digest.hexdigest()
 
 
 def document_path(document: Document) -> Path:

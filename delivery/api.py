@@ -114,7 +114,7 @@ class TrialRunIn(Schema):
     started_on: date | None = None
 
 
-class SecurityIn(Schema):
+class AcceptanceSecurityIn(Schema):
     """第五十条 / 第三十一条第二款: results of the security tests (not_done, passed, failed)."""
 
     secure_reliable_statement: bool = False
@@ -131,7 +131,7 @@ class AcceptanceIn(Schema):
     trial_run_normal: bool = True
     unit_accepted_on: date | None = None  # 政府购买服务：项目单位组织验收的日期（第三十一条第三款）
     unit_result: str = ""
-    security: SecurityIn | None = None
+    security: AcceptanceSecurityIn | None = None
 
 
 class AcceptanceDecisionIn(Schema):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
+from projects import form_tokens
 from rules.ch08_security import ASSESSMENT_RESULT_LABELS
 
 from .models import CAUSE_CHOICES, MATERIAL_CHOICES, REASON_CHOICES, ArchiveCategory, ContractKind
@@ -35,6 +36,9 @@ class ChangeForm(forms.Form):
     total_investment_after = forms.DecimalField(label="调整后总投资（元）", **MONEY)
     goals_unchanged = forms.BooleanField(label="建设目标不变", required=False, initial=True)
     implemented_before_approval = forms.BooleanField(label="已在批准前实施", required=False)
+    # SECURITY.md R36: a one-time token; the second submit of the same form files nothing.
+    form_token = forms.CharField(widget=forms.HiddenInput, initial=form_tokens.issuer("delivery.change"),
+                                 error_messages={"required": "表单令牌缺失：请刷新页面后重新提交。"})
 
 
 class ChangeDecisionForm(forms.Form):

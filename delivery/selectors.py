@@ -122,11 +122,22 @@ def earlier_self_adjustment_amounts(project: Project) -> tuple:
     return tuple(filed.values_list("amount_moved", flat=True))
 
 
+def _prefetched(project: Project, name: str):
+    """Rows a caller prefetched (``prefetch_related(name)``) for pages that list many projects, else None."""
+    return getattr(project, "_prefetched_objects_cache", {}).get(name)
+
+
 def latest_deferral(project: Project):
+    rows = _prefetched(project, "acceptance_deferrals")
+    if rows is not None:
+        return max(rows, key=lambda d: (d.requested_on, d.pk), default=None)
     return AcceptanceDeferral.objects.filter(project=project).order_by("-requested_on", "-pk").first()
 
 
 def latest_acceptance(project: Project):
+    rows = _prefetched(project, "acceptance_applications")
+    if rows is not None:
+        return max(rows, key=lambda a: (a.applied_on, a.pk), default=None)
     return AcceptanceApplication.objects.filter(project=project).order_by("-applied_on", "-pk").first()
 
 
@@ -163,12 +174,16 @@ def acceptance_record(project: Project, today: date) -> AcceptanceRecord | None:
     return AcceptanceRecord(project=str(project), due_on=due, applied_on=applied_on, result=result)
 
 
-def unit_acceptance_sanctions(unit, today: date) -> list[Finding]:
+def unit_acceptance_sanctions(unit, today: date, projects=None) -> list[Finding]:
     """第三十二条 for every project of ``unit``: the findings barring O&M funding, cloud resources and new
-    projects while a project is overdue for acceptance or failed it. Empty when nothing bars them."""
+    projects while a project is overdue for acceptance or failed it. Empty when nothing bars them.
+    ``projects``: the unit's projects already fetched (dashboards.selectors.units_under_sanction)."""
     findings: list[Finding] = []
-    projects = (Project.objects.select_related("unit__jurisdiction")
-                .filter(unit=unit, stage__in=ACCEPTANCE_DUE_STAGES).order_by("number"))
+    if projects is not None:
+        projects = [p for p in projects if p.stage in ACCEPTANCE_DUE_STAGES]
+    else:
+        projects = (Project.objects.select_related("unit__jurisdiction")
+                    .filter(unit=unit, stage__in=ACCEPTANCE_DUE_STAGES).order_by("number"))
     for project in projects:
         record = acceptance_record(project, today)
         if record is not None:

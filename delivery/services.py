@@ -16,6 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from audit.services import record
+from gmcrypto.models import DecisionKind
+from gmcrypto.signing import sign_decision
 from projects.models import Project, Stage
 from projects.selectors import get_project_for_user
 from projects.services import ActionRefused, next_number, profile_for, transition_project
@@ -171,9 +173,14 @@ def start_construction(*, actor, project_id: int, responsible_person: str, super
 @transaction.atomic
 def change_file(*, actor, project_id: int, reasons: list[str], content: str, amount_moved: Decimal,
                 total_investment_after: Decimal, goals_unchanged: bool,
-                implemented_before_approval: bool = False) -> ChangeRequest:
-    """项目单位提出调整：自行调整的报备 (第二十九条)，或向省发展改革委提交调整申请 (第二十八条)."""
+                implemented_before_approval: bool = False, form_token: str | None = None) -> ChangeRequest:
+    """项目单位提出调整：自行调整的报备 (第二十九条)，或向省发展改革委提交调整申请 (第二十八条).
+    ``form_token``: the page form's one-time token (SECURITY.md R36), used up in this transaction."""
     project = get_project_for_user(actor, project_id, for_update=True)
+    if form_token is not None:
+        from projects import form_tokens
+
+        form_tokens.consume("delivery.change", form_token)
     _refuse_unless_unit(actor, project)
     _require_stage(project, (Stage.APPROVED, Stage.IN_CONSTRUCTION), "提出调整")
     try:
@@ -562,6 +569,8 @@ def acceptance_decide(*, actor, project_id: int, passed: bool, opinion: str) -> 
     transition_project(actor=actor, project_id=project_id, transition="accept" if passed else "fail_acceptance",
                        action="delivery.accepted" if passed else "delivery.acceptance_failed", rules=rules,
                        apply=apply)
+    # SECURITY.md R34: the acceptance conclusion (pass or fail) is signed (SM2) in the same transaction.
+    sign_decision(kind=DecisionKind.ACCEPTANCE, obj=holder["application"], actor=actor)
     return holder["application"]
 
 
@@ -633,6 +642,7 @@ def archive_add(*, actor, project_id: int, category: str, title: str, dated: dat
             project = get_project_for_user(actor, project_id, for_update=True)
             _refuse_unless_unit(actor, project)
             _require_stage(project, ARCHIVE_STAGES, "归档")
+            documents.refuse_over_quota(project, size, shown)  # the per-project quota (SECURITY.md 26)
             digest, written = archive.write(stored_name, fileobj)
             entry = ArchiveEntry.objects.create(
                 project=project, category=category, title=title.strip(), reference=reference.strip(), dated=dated,
@@ -654,11 +664,14 @@ def archive_open(*, actor, entry_id) -> tuple[ArchiveEntry, object]:
     except (ArchiveEntry.DoesNotExist, TypeError, ValueError) as exc:
         raise Http404("档案不存在或无权查看") from exc
     get_project_for_user(actor, entry.project_id)
-    if archive.digest_of(entry.stored_name) != entry.sha256:
+    if not archive.matches(entry.stored_name, entry.sha256):  # SHA-256 or SM3 (SECURITY.md 29)
         with transaction.atomic():
             record(actor=actor, action="delivery.archive_tampered", obj=entry, project=entry.project,
-                   after={"stored_name": entry.stored_name})
+                   outcome="refused", after={"stored_name": entry.stored_name})
         raise ActionRefused("档案文件已被改动或缺失（SHA-256 不符），已记录审计事件，请联系系统管理员")
+    with transaction.atomic():  # every download is audited (SECURITY.md 14)
+        record(actor=actor, action="delivery.archive_downloaded", obj=entry, project=entry.project,
+               after={"category": entry.category, "sha256": entry.sha256})
     return entry, archive.path_of(entry.stored_name).open("rb")
 
 
@@ -746,4 +759,7 @@ def opinion_for_download(*, actor, project_id: int) -> AcceptanceApplication:
                    .exclude(opinion_number="").select_related("project__unit").order_by("-decided_on").first())
     if application is None:
         raise Http404("该项目尚未出具验收意见")
+    with transaction.atomic():  # the opinion PDF is an export: audited (SECURITY.md 14)
+        record(actor=actor, action="acceptance.opinion_downloaded", obj=application, project=project,
+               after={"opinion_number": application.opinion_number, "format": "pdf"})
     return application

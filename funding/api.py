@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from api.schemas import Error, FindingOut, Refusal
 from projects.selectors import get_project_for_user
 
-from . import ocds, selectors, services
+from . import selectors, services
 
 router = Router(tags=["funding"])
 
@@ -309,6 +309,5 @@ def add_om_contract(request, procurement_id: int, payload: OmContractIn):
 @router.get("/projects/{project_id}/ocds", response={200: dict, 404: Error})
 def ocds_package(request, project_id: int):
     """OCDS 1.1 release package of the project's non-classified procurements (amounts as exact JSON numbers)."""
-    project = get_project_for_user(request.user, project_id)
-    package = ocds.release_package(selectors.project_procurements(project), uri=request.build_absolute_uri())
-    return HttpResponse(ocds.dumps(package), content_type="application/json; charset=utf-8")
+    _, content = services.ocds_export(actor=request.user, project_id=project_id, uri=request.build_absolute_uri())
+    return HttpResponse(content, content_type="application/json; charset=utf-8")

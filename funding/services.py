@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
+from gmcrypto.models import DecisionKind
+from gmcrypto.signing import sign_decision
 from projects.models import Project, Stage
 from projects.selectors import get_project_for_user
 from projects.services import ActionRefused, profile_for, today
@@ -413,6 +415,10 @@ def bid_add(*, actor, procurement_id: int, bidder: str, price: Decimal, scores: 
 def procurement_evaluate(*, actor, procurement_id: int) -> Procurement:
     """综合评分法评审 (第三十九条第二款): price scores, totals and ranks from ``evaluate_bids``, stored on the bids."""
     project, procurement = _unit_procurement(actor, procurement_id, "评审投标")
+    if procurement.evaluated_at is not None:
+        # SECURITY.md R35: finalising the scores happens once; a new or changed bid clears the result
+        # (_clear_evaluation), so only a repeat of the same finalisation is refused, under the row lock.
+        raise ActionRefused("综合得分和排名已计算（可能已被他人处理），投标未发生变化，无需重复计算")
     profile = profile_for(project)
     try:
         evaluation = evaluate_bids(selectors.procurement_facts(procurement), selectors.rule_bids(procurement), profile)
@@ -436,6 +442,8 @@ def procurement_evaluate(*, actor, procurement_id: int) -> Procurement:
            after={"lowest_valid_price": evaluation.lowest_valid_price,
                   "ranking": [[r.bidder, r.total, r.rank, r.tied] for r in evaluation.ranked]},
            findings=[evaluation.finding], profile=profile.version_label)
+    # SECURITY.md R34: the evaluation result (scores, totals, ranks) is signed (SM2) in the same transaction.
+    sign_decision(kind=DecisionKind.SCORING, obj=procurement, actor=actor)
     return procurement
 
 
@@ -463,3 +471,17 @@ def om_contract_add(*, actor, procurement_id: int, first_day: date, last_day: da
            after={"procurement": procurement.pk, "first_day": first_day, "last_day": last_day, "amount": amount},
            findings=findings)
     return contract
+
+
+@transaction.atomic
+def ocds_export(*, actor, project_id: int, uri: str) -> tuple[Project, bytes]:
+    """The project's OCDS release package (.json) for whoever may see the project (404 otherwise); every
+    export is audited (SECURITY.md 14)."""
+    from . import ocds, selectors
+
+    project = get_project_for_user(actor, project_id)
+    procurements = selectors.project_procurements(project)
+    content = ocds.dumps(ocds.release_package(procurements, uri=uri))
+    record(actor=actor, action="funding.ocds_exported", obj=project, project=project,
+           after={"format": "json", "bytes": len(content)})
+    return project, content

@@ -17,7 +17,7 @@ from oversight.selectors import performance_summary
 from projects.selectors import get_project_for_user
 from projects.services import ActionRefused
 
-from . import forms, ocds, selectors, services
+from . import forms, selectors, services
 from .models import OmDeclarationStatus
 
 UNIT_STAGES = services.MONEY_STAGES
@@ -212,8 +212,8 @@ def finance_page(request):
 @login_required
 @require_http_methods(["GET"])
 def ocds_download(request, project_id: int):
-    project = get_project_for_user(request.user, project_id)
-    package = ocds.release_package(selectors.project_procurements(project), uri=request.build_absolute_uri())
-    response = HttpResponse(ocds.dumps(package), content_type="application/json; charset=utf-8")
+    project, content = services.ocds_export(actor=request.user, project_id=project_id,
+                                            uri=request.build_absolute_uri())
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ocds-{project.number}.json"'
     return response

@@ -4,8 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from api.pagination import LimitOffsetPagination  # bounded limit/offset (SECURITY.md 21)
 from api.schemas import Error, Refusal
 
 from . import selectors, services
@@ -67,7 +68,7 @@ class ObligationOut(Schema):
 class ObligationFilter(Schema):
     status: ObligationStatus | None = None
     kind: ObligationKind | None = None
-    year: int | None = None
+    year: int | None = Field(None, ge=1900, le=9999)  # a year outside date's range was a 500 (schemathesis, R21)
     q: str | None = None
 
 

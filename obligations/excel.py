@@ -13,15 +13,17 @@ from openpyxl.utils import get_column_letter
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 HEADERS = ["序号", "义务单位", "项目编号", "项目名称", "类型", "事项", "依据", "开始日期", "截止日期", "状态",
            "完成日期", "金额（元）", "豁免理由"]
 WIDTHS = [6, 28, 16, 36, 18, 60, 16, 12, 12, 10, 12, 16, 30]
 
 
 def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # SECURITY.md R39: the one neutraliser (catalogue.excel) — NUL included, characters XML cannot carry removed.
+    from catalogue.excel import neutralise
+
+    return neutralise("" if value is None else str(value))
 
 
 def _cell(ws, row: int, col: int, value):

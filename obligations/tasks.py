@@ -24,7 +24,12 @@ def run_obligations(today: date | None = None) -> dict:
     on = today or timezone.localdate()
     recomputed = recompute_obligations(today=on)
     reminded = send_reminders(today=on)
-    return {"today": on.isoformat(), "obligations": recomputed.as_dict(), "reminders": reminded.as_dict()}
+    # Accounts unused for DORMANT_ACCOUNT_DAYS are disabled and audited (SECURITY.md 7); by the clock, not ``today``.
+    from accounts.services import disable_dormant_accounts
+
+    disabled = disable_dormant_accounts()
+    return {"today": on.isoformat(), "obligations": recomputed.as_dict(), "reminders": reminded.as_dict(),
+            "dormant_accounts_disabled": disabled}
 
 
 @task()

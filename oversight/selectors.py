@@ -325,12 +325,16 @@ def get_resource_for_feedback(user, pk) -> InformationResource:
 
 
 def sharing_violation_facts(project: Project) -> tuple[RuleSharingViolation, ...]:
+    prefetched = getattr(project, "_prefetched_objects_cache", {}).get("sharing_violations")
+    rows = (sorted(prefetched, key=lambda v: (v.year, v.pk)) if prefetched is not None
+            else SharingViolation.objects.filter(project=project).order_by("year", "pk"))
     return tuple(RuleSharingViolation(project=str(project), year=v.year, failed_to_share=v.failed_to_share,
-                                      duplicate_collection=v.duplicate_collection)
-                 for v in SharingViolation.objects.filter(project=project).order_by("year", "pk"))
+                                      duplicate_collection=v.duplicate_collection) for v in rows)
 
 
 def security_profile(project: Project) -> SecurityProfile | None:
+    if "security_profile" in project._state.fields_cache:  # select_related by a page listing many projects
+        return project._state.fields_cache["security_profile"]
     return SecurityProfile.objects.filter(project=project).first()
 
 
@@ -365,11 +369,13 @@ def project_om_blocks(project: Project, today: date, year: int | None = None) ->
     return [f for f in project_sanctions(project, year) if f.rule in (SHARING_NO_OM_FUNDING, SECURITY_NO_OM_FUNDING)]
 
 
-def unit_sanctions_findings(unit, today: date, year: int | None = None) -> list[Finding]:
+def unit_sanctions_findings(unit, today: date, year: int | None = None, projects=None) -> list[Finding]:
     """第三十三条 and 第五十一条: the BLOCK findings barring ``unit``'s new, rebuilt or extended systems in ``year``
-    (the year of approval; by default the year of ``today``). Each has "项目" and "原因" in its evidence."""
+    (the year of approval; by default the year of ``today``). Each has "项目" and "原因" in its evidence.
+    ``projects``: the unit's projects already fetched (dashboards.selectors.units_under_sanction)."""
     year = today.year if year is None else year
-    projects = Project.objects.filter(unit=unit).select_related("unit").order_by("number")
+    if projects is None:
+        projects = Project.objects.filter(unit=unit).select_related("unit").order_by("number")
     violations = tuple(v for p in projects for v in sharing_violation_facts(p))
     security = tuple(f for p in projects if (f := security_facts(p)) is not None)
     return unit_sanctions(UnitSanctionFacts(unit=str(unit), year=year, today=today, sharing_violations=violations,

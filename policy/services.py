@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -43,9 +45,29 @@ def _parents() -> dict[str, str | None]:
     return {code: parent for code, parent in Jurisdiction.objects.values_list("code", "parent__code")}
 
 
+# Within ``memoised_profiles()`` each (jurisdiction, day) is resolved once: pages that resolve per project (the
+# province dashboard's sanctions) would otherwise run two queries per project (issue #8, docs/scaling.md).
+_resolved: ContextVar[dict | None] = ContextVar("resolved_profiles", default=None)
+
+
+@contextmanager
+def memoised_profiles():
+    token = _resolved.set({})
+    try:
+        yield
+    finally:
+        _resolved.reset(token)
+
+
 def resolve_for(jurisdiction_code: str, on: date) -> ResolvedProfile:
     """The profile in force for a jurisdiction on a day (city → province); raises NoProfileInForce."""
-    return resolve(current_documents(), jurisdiction_code, on, _parents())
+    memo = _resolved.get()
+    if memo is None:
+        return resolve(current_documents(), jurisdiction_code, on, _parents())
+    key = (jurisdiction_code, on)
+    if key not in memo:
+        memo[key] = resolve(current_documents(), jurisdiction_code, on, _parents())
+    return memo[key]
 
 
 @transaction.atomic

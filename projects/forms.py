@@ -2,11 +2,16 @@ from decimal import Decimal
 
 from django import forms
 
+from . import form_tokens
 from .models import DeliveryMode, Project, Stage
 
 
 class ProjectForm(forms.ModelForm):
     """Only the fields a unit may set; unit, stage, number and approved amounts are never taken from input."""
+
+    # SECURITY.md R36: a one-time token; the second submit of the same form creates nothing.
+    form_token = forms.CharField(widget=forms.HiddenInput, initial=form_tokens.issuer("project.create"),
+                                 error_messages={"required": "表单令牌缺失：请刷新页面后重新提交。"})
 
     total_investment = forms.DecimalField(label="申报总投资（元）", max_digits=15, decimal_places=2,
                                           min_value=Decimal("0"),

@@ -174,3 +174,18 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class UsedFormToken(models.Model):
+    """A one-time form token that has been used (SECURITY.md R36): inserted in the same transaction as the
+    record the form creates, so a double submit or a replayed token creates nothing the second time."""
+
+    digest = models.CharField("令牌摘要", max_length=64, unique=True)
+    purpose = models.CharField("表单", max_length=40)
+    used_at = models.DateTimeField("使用时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已使用的表单令牌"
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.used_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import PORTFOLIO_BODIES, PROJECT_UNIT_KINDS, Role
+from audit.context import note_refused
 
 from .models import Project, Stage
 
@@ -47,6 +48,8 @@ def get_project_for_user(user, pk, *, for_update: bool = False) -> Project:
     try:
         project = qs.get(pk=pk)
     except Project.DoesNotExist as exc:
+        # Audited once as a refused access by audit.middleware (SECURITY.md 14); the 404 says nothing more.
+        note_refused("projects.project", pk)
         raise Http404("项目不存在或无权查看") from exc
     if for_update:
         # Lock the row itself (no joins: PostgreSQL cannot lock the nullable side of a join).

@@ -49,10 +49,16 @@ PROJECT_FIELDS = ("name", "year", "delivery_mode", "total_investment")
 
 
 @transaction.atomic
-def project_create(*, actor, name: str, year: int, delivery_mode: str, total_investment: Decimal) -> Project:
-    """项目单位新建项目草稿 (第十五条). The unit is always the actor's own organisation."""
+def project_create(*, actor, name: str, year: int, delivery_mode: str, total_investment: Decimal,
+                   form_token: str | None = None) -> Project:
+    """项目单位新建项目草稿 (第十五条). The unit is always the actor's own organisation.
+    ``form_token``: the page form's one-time token (SECURITY.md R36), used up in this transaction."""
     if not (actor.organisation_id and actor.organisation.is_project_unit and actor.has_role(Role.FILER, Role.UNIT_HEAD)):
         raise PermissionDenied("只有项目单位的填报人或负责人可以新建项目")
+    if form_token is not None:
+        from projects import form_tokens
+
+        form_tokens.consume("project.create", form_token)
     project = Project(name=name, year=year, delivery_mode=delivery_mode, total_investment=total_investment,
                       unit=actor.organisation, created_by=actor)
     project.number = next_number(f"project-{year}", f"ZW{year}-{{:05d}}")

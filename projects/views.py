@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -67,7 +67,15 @@ def project_create(request):
         raise PermissionDenied("只有项目单位的填报人或负责人可以新建项目")
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        project = services.project_create(actor=request.user, **form.cleaned_data)
+        try:
+            project = services.project_create(actor=request.user, **form.cleaned_data)
+        except services.ActionRefused as refused:  # a replayed form token (SECURITY.md R36)
+            form.add_error(None, refused.message)
+            return render(request, "projects/form.html", {"form": form}, status=refused.status)
+        except ValidationError as invalid:
+            for message in invalid.messages:
+                form.add_error(None, message)
+            return render(request, "projects/form.html", {"form": form}, status=422)
         messages.success(request, f"已创建项目草稿 {project.number}")
         return redirect("projects:detail", pk=project.pk)
     return render(request, "projects/form.html", {"form": form})

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.db import transaction
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
@@ -40,7 +41,7 @@ class ConclusionOut(Schema):
     at: datetime
 
 
-class DecisionIn(Schema):
+class ReviewDecisionIn(Schema):
     decision: Literal["list", "leave_off", "return"]
     reason: str = Field("", max_length=5000)
 
@@ -156,7 +157,7 @@ class AnswerIn(Schema):
     text: str = Field("", max_length=10000)
 
 
-class EvaluationIn(Schema):
+class ReviewEvaluationIn(Schema):
     evaluator_kind: Literal["experts", "third_party", "departments"]
     evaluator: str = Field(min_length=1, max_length=200)
     conclusion: ConclusionValue
@@ -164,7 +165,7 @@ class EvaluationIn(Schema):
     evaluated_on: date
 
 
-class EvaluationOut(Schema):
+class ReviewEvaluationOut(Schema):
     project_id: int
     evaluator_kind: str
     evaluator: str
@@ -203,7 +204,7 @@ class ReviewOut(Schema):
     conclusions: list[ConclusionOut]
     application: ApplicationOut | None
     opinions: list[OpinionOut]
-    evaluation: EvaluationOut | None
+    evaluation: ReviewEvaluationOut | None
     approval: ApprovalOut | None
 
 
@@ -238,7 +239,7 @@ def record_conclusion(request, project_id: int, payload: ConclusionIn):
 
 
 @router.post("/projects/{project_id}/decision", response={200: ProjectOut, **ERRORS})
-def decide(request, project_id: int, payload: DecisionIn):
+def decide(request, project_id: int, payload: ReviewDecisionIn):
     """第十七条: the leading group office lists the project, leaves it off, or returns it for revision."""
     if payload.decision == "list":
         return services.annual_list_put_on(actor=request.user, project_id=project_id)
@@ -289,10 +290,15 @@ def save_application(request, project_id: int, payload: ApplicationIn):
 
 @router.post("/projects/{project_id}/approval-submission", response={200: ProjectOut, **ERRORS})
 def submit_for_approval(request, project_id: int, payload: ApplicationIn | None = None):
-    """第十八条、第十九条: save the application (when given) and submit it; refused with the findings."""
-    if payload is not None:
-        _save_application(request, project_id, payload)
-    return services.approval_submit(actor=request.user, project_id=project_id)
+    """第十八条、第十九条: save the application (when given) and submit it; refused with the findings.
+
+    One transaction: a refused submission also undoes the save that came with it, so an API client never
+    leaves a changed application behind a refusal (the web form keeps the draft on purpose: it is saved first).
+    """
+    with transaction.atomic():
+        if payload is not None:
+            _save_application(request, project_id, payload)
+        return services.approval_submit(actor=request.user, project_id=project_id)
 
 
 @router.post("/projects/{project_id}/feasibility-approval", response={201: ApplicationOut, **ERRORS})
@@ -329,8 +335,8 @@ def answer_opinion(request, opinion_id: int, payload: AnswerIn):
     return services.opinion_answer(actor=request.user, opinion_id=opinion_id, **payload.dict())
 
 
-@router.post("/projects/{project_id}/evaluation", response={201: EvaluationOut, **ERRORS})
-def record_evaluation(request, project_id: int, payload: EvaluationIn):
+@router.post("/projects/{project_id}/evaluation", response={201: ReviewEvaluationOut, **ERRORS})
+def record_evaluation(request, project_id: int, payload: ReviewEvaluationIn):
     """第二十四条: the DRC records the expert or third-party evaluation."""
     return Status(201, services.evaluation_record(actor=request.user, project_id=project_id, **payload.dict()))
 

@@ -15,14 +15,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 MONEY_FORMAT = "#,##0.00"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 BOLD = Font(bold=True)
 
 
 def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # SECURITY.md R39: the one neutraliser (catalogue.excel) — NUL included, characters XML cannot carry removed.
+    from catalogue.excel import neutralise
+
+    return neutralise("" if value is None else str(value))
 
 
 def _write_row(ws, row: int, values, *, money_columns=(), bold=False):

@@ -7,6 +7,7 @@ downloaded or embedded; reportlab writes the text as UTF-16 for it.
 from __future__ import annotations
 
 import io
+from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -53,7 +54,9 @@ DOCUMENT_OF_PATH = {
 
 
 def _yuan(amount) -> str:
-    return f"{amount:,.2f} 元（{amount / 10000:,.2f} 万元）"
+    # SECURITY.md R37: 万元 rounded 四舍五入 (ROUND_HALF_UP); Decimal's own format would round half to even.
+    wan = (Decimal(amount) / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{Decimal(amount):,.2f} 元（{wan:,.2f} 万元）"
 
 
 def _cn_date(day) -> str:

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from accounts.models import Organisation, OrgKind, Role
 from audit.services import record
+from gmcrypto.models import DecisionKind
+from gmcrypto.signing import sign_decision
 from policy.parameters import BODY_KINDS
 from projects.models import DeliveryMode, Project, Stage
 from projects.selectors import get_project_for_user
@@ -716,6 +718,8 @@ def approve(*, actor, project_id: int, approved_total_investment: Decimal, appro
 
     transition_project(actor=actor, project_id=project_id, transition="approve", action="approval.approved",
                        rules=approval_findings, apply=apply)
+    # SECURITY.md R34: the approval is signed (SM2) over its canonical form in the same transaction.
+    sign_decision(kind=DecisionKind.APPROVAL, obj=created["approval"], actor=actor)
     return created["approval"]
 
 

@@ -177,6 +177,7 @@ def _act(request, pk, action, success):
 @login_required
 @require_POST
 def conclusion(request, pk: int):
+    get_project_for_user(request.user, pk)  # SECURITY.md 9: another unit's project is 404 before any input check
     form = ConclusionForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -188,6 +189,7 @@ def conclusion(request, pk: int):
 @login_required
 @require_POST
 def decision(request, pk: int):
+    get_project_for_user(request.user, pk)  # SECURITY.md 9
     form = DecisionForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -359,6 +361,7 @@ def design(request, pk: int):
 # --- DRC actions ------------------------------------------------------------------------------
 
 def _drc_form(request, pk, form_class, action, success):
+    get_project_for_user(request.user, pk)  # SECURITY.md 9
     form = form_class(request.POST)
     if not form.is_valid():
         _form_errors(request, form)

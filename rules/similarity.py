@@ -25,10 +25,12 @@ from __future__ import annotations
 import heapq
 import math
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from itertools import chain
 
 NGRAM_SIZES = (2, 3)
 _HUNDREDTH = Decimal("0.01")
@@ -122,6 +124,7 @@ class SimilarityIndex:
         keys = [c.key for c in self.candidates]
         if len(set(keys)) != len(keys):
             raise ValueError("候选条目的编号必须唯一")
+        self._groups = frozenset(c.group for c in self.candidates)
         self._sizes: list[int] = []
         self._postings: dict[str, list[int]] = {}
         for position, candidate in enumerate(self.candidates):
@@ -133,33 +136,65 @@ class SimilarityIndex:
     def __len__(self) -> int:
         return len(self.candidates)
 
+    @property
+    def groups(self) -> frozenset[str]:
+        """The groups of the candidates (computed once)."""
+        return self._groups
+
+    def _ranked(self, query: frozenset[str], excluded: set[str] | frozenset[str], group: str | None):
+        """(cosine, key, match) of every candidate sharing an n-gram with ``query``, not excluded, of ``group``."""
+        # Counter over the chained postings counts in C rather than in a Python loop (issue #8: the
+        # pre-check compares with every declaration of the province).
+        shared = Counter(chain.from_iterable(self._postings.get(gram, ()) for gram in query))
+        size = len(query)
+        for position, count in shared.items():
+            candidate = self.candidates[position]
+            if candidate.key in excluded or (group is not None and candidate.group != group):
+                continue
+            yield (count / math.sqrt(size * self._sizes[position]), candidate.key,
+                   (candidate, count, self._sizes[position]))
+
     def top_matches(self, text: str, k: int, *, exclude: Iterable[str] = (), group: str | None = None) -> list[Match]:
         """The ``k`` candidates most similar to ``text``, best first (ties by key); none that share nothing.
 
         ``exclude`` names candidate keys to leave out (the project itself, the systems it upgrades);
         ``group``, when given, keeps only candidates of that group.
         """
-        if k <= 0:
-            return []
-        query = char_ngrams(text)
-        if not query:
-            return []
-        excluded = set(exclude)
-        shared: dict[int, int] = {}
-        for gram in query:
-            for position in self._postings.get(gram, ()):
-                shared[position] = shared.get(position, 0) + 1
-        ranked = (
-            (count / math.sqrt(len(query) * self._sizes[position]), position)
-            for position, count in shared.items()
-            if self.candidates[position].key not in excluded
-            and (group is None or self.candidates[position].group == group)
-        )
-        best = heapq.nsmallest(k, ranked, key=lambda item: (-item[0], self.candidates[item[1]].key))
-        return [
-            Match(self.candidates[position], _percent(shared[position], len(query), self._sizes[position]))
-            for _, position in best
-        ]
+        return _best([self], text, k, exclude, group)
+
+
+def _best(parts, text: str, k: int, exclude: Iterable[str], group: str | None,
+          hidden: Iterable[Iterable[str]] | None = None) -> list[Match]:
+    """The ``k`` best matches over several indexes, ranked exactly as one index holding them all would rank them."""
+    if k <= 0:
+        return []
+    query = char_ngrams(text)
+    if not query:
+        return []
+    excluded = set(exclude)
+    hidden = list(hidden) if hidden is not None else [()] * len(parts)
+    ranked = (item for part, keys in zip(parts, hidden, strict=True)
+              for item in part._ranked(query, excluded | set(keys) if keys else excluded, group))
+    best = heapq.nsmallest(k, ranked, key=lambda item: (-item[0], item[1]))
+    return [Match(candidate, _percent(count, len(query), size)) for _, _, (candidate, count, size) in best]
+
+
+class CombinedIndex:
+    """Several ``SimilarityIndex`` answering as one (same ``top_matches``, same ranking and ties), each with keys
+    it hides. Lets a caller keep a large index built once (e.g. every declaration of the province, issue #8)
+    and hide per query what must not be compared (the declaring unit's own projects)."""
+
+    def __init__(self, parts: Iterable[tuple[SimilarityIndex, Iterable[str]]]) -> None:
+        self.parts = [(index, frozenset(hidden)) for index, hidden in parts]
+        self._groups = [index.groups for index, _ in self.parts]
+
+    def __len__(self) -> int:
+        return sum(len(index) - sum(1 for c in index.candidates if c.key in hidden) for index, hidden in self.parts)
+
+    def top_matches(self, text: str, k: int, *, exclude: Iterable[str] = (), group: str | None = None) -> list[Match]:
+        chosen = [(index, hidden) for (index, hidden), groups in zip(self.parts, self._groups, strict=True)
+                  if group is None or group in groups]
+        return _best([i for i, _ in chosen], text, k, exclude, group, [h for _, h in chosen])
 
 
 def top_matches(text: str, candidates: Iterable[Candidate], k: int, *, exclude: Iterable[str] = (),

@@ -18,7 +18,7 @@ from policy.services import save_profile
 from projects.models import Project, Stage
 from projects.services import ActionRefused
 from reviews import services
-from reviews.models import Approval, OpinionRequest
+from reviews.models import Approval, ApprovalApplication, OpinionRequest
 from tests import factories
 from tests.test_reviews import OPINION_BODIES, listed, post_json, reviewer
 
@@ -622,3 +622,13 @@ def test_approval_submission_needs_the_information_resource_catalogue(filer_a, s
     event = AuditEvent.objects.filter(action="approval.submitted").get()
     assert any(f["rule"] == "information_resource_catalogue_present" and f["outcome"] == "pass"
                for f in event.findings)
+
+
+def test_a_refused_api_submission_also_undoes_the_application_it_carried(project, client_for):
+    """Nothing half-saved: the API's save-and-submit is one transaction, so a refusal leaves no changed application."""
+    unit = client_for(project.created_by)
+    base = f"/api/v1/reviews/projects/{project.pk}"
+    refused = post_json(unit, f"{base}/approval-submission", {**TWO_STAGE, "has_integration_sharing_chapter": False})
+    assert refused.status_code == 409 and "缺少系统整合、集约化建设和信息资源共享分析专篇" in refused.json()["detail"][0]["message"]
+    assert not ApprovalApplication.objects.filter(project=project).exists()
+    assert not AuditEvent.objects.filter(action="approval.application_saved", project=project).exists()

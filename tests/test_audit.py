@@ -30,7 +30,7 @@ class tampering:
     def __exit__(self, *exc):
         import importlib
 
-        mod = importlib.import_module("audit.migrations.0002_append_only")
+        mod = importlib.import_module("audit.migrations.0003_event_algorithm_checkpoint_purge")
         with connection.cursor() as c:
             if connection.vendor == "postgresql":
                 c.execute("SET CONSTRAINTS ALL IMMEDIATE")

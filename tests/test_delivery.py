@@ -13,6 +13,7 @@ from accounts.models import OrgKind, Role
 from audit.models import AuditEvent
 from delivery import selectors, services
 from delivery.models import ChangeRequest, ChangeStatus, TerminationStatus
+from projects import form_tokens
 from projects.models import Stage
 from projects.services import ActionRefused, transition_project
 from rules.ch04_construction import AcceptanceMaterial, required_acceptance_materials
@@ -174,7 +175,8 @@ def test_suspended_project_refuses_a_change_and_resumes(approved, filer_a, drc_r
         file_change(filer_a, approved, "1000.00")
     response = client_for(filer_a).post(reverse("delivery:act", args=[approved.pk, "change"]),
                                         {"reasons": ["optimisation"], "content": "x", "amount_moved": "1",
-                                         "total_investment_after": "10000000", "goals_unchanged": "on"})
+                                         "total_investment_after": "10000000", "goals_unchanged": "on",
+                                         "form_token": form_tokens.issue("delivery.change")})
     assert response.status_code == 409 and "项目已暂停建设" in response.content.decode()
     resumed = client_for(drc_reviewer).post(f"/api/v1/delivery/projects/{approved.pk}/resume",
                                             content_type="application/json", data={"note": "整改完成"})

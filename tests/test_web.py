@@ -81,9 +81,9 @@ def test_token_authentication(client, filer_a):
 @pytest.mark.django_db
 @pytest.mark.parametrize("body, field, message", [
     ({"name": "x", "year": 2027, "delivery_mode": "self_built", "total_investment": "-1"}, "total_investment",
-     "不能小于允许的最小值"),
+     "不能小于 0"),
     ({"name": "x", "year": 2027, "delivery_mode": "self_built", "total_investment": "12345678901234567"},
-     "total_investment", "位数过多（金额最多 13 位整数、2 位小数）"),
+     "total_investment", "位数过多：最多 15 位数字（金额最多 13 位整数、2 位小数）"),
     ({"name": "x", "year": "二〇二七", "delivery_mode": "self_built", "total_investment": "1"}, "year", "必须是整数"),
     ({"name": "x", "year": 2027, "delivery_mode": "rented", "total_investment": "1"}, "delivery_mode",
      "实施方式只能是 self_built（自行建设）或 purchased_service（购买服务）（第三条）"),
@@ -108,8 +108,11 @@ def test_malformed_json_is_refused_in_chinese(client_for, filer_a):
 
 @pytest.mark.django_db
 def test_the_form_keeps_input_and_marks_the_wrong_field(client_for, filer_a):
+    from projects import form_tokens
+
     page = client_for(filer_a).post("/projects/new/", {"name": "我的项目", "year": "2027",
-                                                      "delivery_mode": "self_built", "total_investment": "-5"})
+                                                      "delivery_mode": "self_built", "total_investment": "-5",
+                                                      "form_token": form_tokens.issue("project.create")})
     html = page.content.decode()
     assert page.status_code == 200
     assert "申报总投资不能为负数" in html and 'value="我的项目"' in html and "field-error" in html
@@ -139,7 +142,10 @@ def test_demo_province_is_believable(capsys):
 def test_production_settings_pass_the_deploy_check():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.production",
            "SECRET_KEY": "x7Hq2m9Lr4Tz8Vb1Nc6Kp3Wd5Fs0Gy7Ja2Ue9Ri4Oq8Zt1Mx6Lb3Cv5",
-           "ALLOWED_HOSTS": "zwxm.sc.gov.cn"}
+           "ALLOWED_HOSTS": "zwxm.sc.gov.cn",
+           # National-crypto keys (SECURITY.md R32): without them the deploy check warns gmcrypto.W001/W002.
+           "SM4_KEY": "5c1e0f7a9b2d4c6e8f1a3b5d7c9e0f2a",
+           "SM2_PRIVATE_KEY": "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8"}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

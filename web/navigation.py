@@ -54,6 +54,8 @@ ITEMS = [
     NavItem("义务期限", "obligations:list", lambda u: u.is_authenticated),
     NavItem("政策配置", "policy:list", _policy),
     NavItem("审计日志", "audit:search", _audit),
+    NavItem("决定签名", "gmcrypto:signatures", lambda u: u.has_role(Role.AUDITOR, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)),
+    NavItem("账号锁定", "accounts:locks", lambda u: u.has_role(Role.SECURITY_ADMIN)),
     NavItem("管理办法", "regulation:index", lambda u: True),
 ]
 

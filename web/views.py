@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -81,6 +82,34 @@ def healthz(request):
 
 
 def server_error(request):
-    """A generic page with the error id that is in the log; never a traceback."""
-    response = render(request, "500.html", {"error_id": getattr(request, "request_id", "")}, status=500)
-    return response
+    """A generic page with the error id that is in the log; never a traceback (SECURITY.md 24).
+
+    API callers get the same as JSON. The page renders without context processors or the base template
+    so that it still works when the database or a template tag is what failed."""
+    if request.path.startswith("/api/"):
+        from api.errors import server_error_body
+
+        return JsonResponse(server_error_body(request), status=500, json_dumps_params={"ensure_ascii": False})
+    from django.template import loader
+
+    html = loader.get_template("500.html").render({"error_id": getattr(request, "request_id", "")})
+    return HttpResponseServerError(html)
+
+
+def bad_request(request, exception):
+    """400 in Chinese: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a bad Host header."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+    if isinstance(exception, RequestDataTooBig):
+        message, status = f"提交的内容过大：不能超过 {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KiB（文件请用上传功能）。", 413
+    elif isinstance(exception, TooManyFieldsSent):
+        message, status = "提交的字段过多。", 400
+    else:
+        message, status = "请求的格式或内容无效，请检查后重新提交。", 400
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": [{"field": "请求体", "message": message}]}, status=status,
+                            json_dumps_params={"ensure_ascii": False})
+    from django.template import loader
+
+    html = loader.get_template("400.html").render({"message": message}, request)
+    return HttpResponse(html, status=status)

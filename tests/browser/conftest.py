@@ -79,6 +79,7 @@ def live_server(request, django_db_setup):
     server.request_lock = threading.Lock()
     server.thread.static_handler = lambda app: _OneRequestAtATime(StaticFilesHandler(app), server.request_lock)
     server.start()
+    server.warm = False
     yield server
     server.stop()
 
@@ -125,7 +126,7 @@ def _empty_audit_table_for_flush():
 
     if connection.vendor != "sqlite":
         return  # PostgreSQL's flush is a TRUNCATE, which the row trigger allows
-    triggers = importlib.import_module("audit.migrations.0002_append_only").SQLITE_FORWARD
+    triggers = importlib.import_module("audit.migrations.0003_event_algorithm_checkpoint_purge").SQLITE_FORWARD
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
         cursor.execute("DELETE FROM audit_auditevent")
@@ -160,6 +161,14 @@ def _browser_db(_reference_data_survives_flush, browser, transactional_db, live_
     # session and the permission checks are the real ones. The override reaches the server thread too.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     seed_reference_data()
+    if not live_server.warm:
+        # Warm-up, once: the first request imports the views and compiles the templates, which on a loaded
+        # machine takes longer than a page's 10 s; paid here, the first test's first page keeps its timeout.
+        from urllib.request import urlopen
+
+        with urlopen(f"{live_server.url}/login/", timeout=120) as response:  # noqa: S310 (our 127.0.0.1 server)
+            response.read()
+        live_server.warm = True
     yield
     with live_server.request_lock:  # no request is half-way through the shared connection
         _empty_audit_table_for_flush()

@@ -59,6 +59,8 @@ def test_review_opinions_and_approval_each_body_in_its_own_session(page, login, 
         body.get_by_role("radio", name="同意", exact=True).check()
         body.get_by_role("button", name="保存审查结论").click()
         expect(body.get_by_role("status")).to_contain_text("已记录")
+        if username in ("finance", "bdc"):
+            shot(body, f"{username}-conclusion")
     shot(page, "review-conclusions")
     page.get_by_role("radio", name="列入年度清单").check()
     page.get_by_role("button", name="确定", exact=True).click()
@@ -95,6 +97,8 @@ def test_review_opinions_and_approval_each_body_in_its_own_session(page, login, 
         expect(body.get_by_role("status")).to_contain_text("意见")
         if username == "cyber":
             shot(body, "opinion-answered")
+        if username == "bdc":
+            shot(body, "bdc-opinion-answered")
 
     # 第二十四条 and the approval: evaluation, then 批复, then the PDF.
     drc.reload()

@@ -1,0 +1,269 @@
+"""Issue #8 performance fixes: the pre-check (体检) and the province dashboard do a fixed number of queries
+whatever the size of the portfolio, and show exactly what they showed before.
+
+- The pre-check compares a draft with every other unit's declaration (第二十一条) through a per-process
+  index (``declarations.selectors._declaration_pool``) rebuilt when one of them changes.
+- ``rules.similarity.CombinedIndex`` ranks exactly as one ``SimilarityIndex`` holding every candidate.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from declarations import selectors, services
+from declarations.models import DeclarationMaterials
+from projects.models import Project, Stage
+from projects.services import transition_project
+from rules.ch02_integration import DuplicateSource
+from rules.similarity import Candidate, CombinedIndex, SimilarityIndex
+from tests import factories
+from tests.test_declarations import COMPLETE, ready_project
+
+# --- pure: the combined index ranks as one index -------------------------------------------------
+
+TEXTS = st.text(alphabet="甲乙丙丁戊己，", min_size=1, max_size=12)
+
+
+@given(texts=st.lists(TEXTS, min_size=1, max_size=25), hidden=st.sets(st.integers(0, 24)),
+       exclude=st.sets(st.integers(0, 24)), query=TEXTS, k=st.integers(0, 6), split=st.integers(0, 25),
+       group=st.sampled_from([None, "a", "b"]))
+@settings(max_examples=200, deadline=None)
+def test_combined_index_ranks_exactly_as_one_index_without_the_hidden_keys(texts, hidden, exclude, query, k, split,
+                                                                             group):
+    candidates = [Candidate(key=f"K{i:02d}", text=t, group="ab"[i % 2]) for i, t in enumerate(texts)]
+    hidden_keys = {f"K{i:02d}" for i in hidden}
+    excluded = {f"K{i:02d}" for i in exclude}
+    one = SimilarityIndex(c for c in candidates if c.key not in hidden_keys)
+    combined = CombinedIndex([(SimilarityIndex(candidates[:split]), hidden_keys),
+                              (SimilarityIndex(candidates[split:]), hidden_keys)])
+    assert (combined.top_matches(query, k, exclude=excluded, group=group)
+            == one.top_matches(query, k, exclude=excluded, group=group))
+
+
+# --- the pre-check ---------------------------------------------------------------------------------
+
+SIMILAR_TASKS = "建设全省统一的测试业务办理系统，网上受理和审批办理。"
+
+
+def other_declaration(filer, name: str, main_tasks: str = "建设林草防火监测平台。") -> Project:
+    """Another unit's declaration, submitted (第十五条): a duplicate-construction candidate (第二十一条)."""
+    project = factories.project(filer, name=name)
+    services.materials_update(actor=filer, project_id=project.pk, expected_version=0,
+                              **(COMPLETE | {"main_tasks": main_tasks, "proposed_functions": "监测；预警。"}))
+    with transaction.atomic():
+        transition_project(actor=filer, project_id=project.pk, transition="submit", action="test.submitted")
+    return project
+
+
+def checked(project) -> tuple[int, list]:
+    project = Project.objects.select_related("unit__jurisdiction").get(pk=project.pk)
+    with CaptureQueriesContext(connection) as queries:
+        findings = selectors.precheck_findings(project)
+    return len(queries), findings
+
+
+def duplicate_warning(findings):
+    return next((f for f in findings if f.rule == f"possible_duplicate_{DuplicateSource.DECLARATION}"), None)
+
+
+@pytest.mark.django_db
+def test_precheck_query_count_does_not_grow_with_the_number_of_other_projects(filer_a, filer_b):
+    draft = ready_project(filer_a, "甲单位业务办理系统")
+    similar = other_declaration(filer_b, "乙单位业务办理系统", SIMILAR_TASKS)
+    for i in range(2):
+        other_declaration(filer_b, f"乙单位其他项目{i}")
+    cold_small, findings_small = checked(draft)  # builds the declarations' index
+    warm_small, _ = checked(draft)  # reuses it
+    for i in range(2, 14):
+        other_declaration(filer_b, f"乙单位其他项目{i}")
+    for i in range(6):  # the unit's own projects (read by the sanctions) grow too
+        factories.project(filer_a, name=f"甲单位其他项目{i}")
+    cold_large, findings_large = checked(draft)  # one of them changed: rebuilt
+    warm_large, _ = checked(draft)
+    assert DeclarationMaterials.objects.exclude(project__stage=Stage.DRAFT).count() == 15
+    assert (cold_small, warm_small) == (cold_large, warm_large)
+    assert warm_large < cold_large  # the index is reused while nothing changed
+    # What the unit sees is the same at both sizes: the similar declaration, named with its unit.
+    for findings in (findings_small, findings_large):
+        warning = duplicate_warning(findings)
+        assert warning is not None and warning.citation.article == 21
+        assert f"“{similar.name}”（测试单位乙）" in warning.message
+        assert [m["编号"] for m in warning.evidence["相似条目"]][0] == similar.number
+
+
+@pytest.mark.django_db
+def test_precheck_sees_a_change_to_another_declaration_at_once(filer_a, filer_b, unit_b):
+    draft = ready_project(filer_a, "甲单位业务办理系统")
+    similar = other_declaration(filer_b, "乙单位业务办理系统", SIMILAR_TASKS)
+    assert "“乙单位业务办理系统”（测试单位乙）" in duplicate_warning(checked(draft)[1]).message
+    # The other unit is renamed: the warning names it by its new name.
+    unit_b.name = "测试单位乙（更名）"
+    unit_b.save()
+    assert "（测试单位乙（更名））" in duplicate_warning(checked(draft)[1]).message
+    # Its declaration is rewritten (a new version of the materials): no longer similar.
+    materials = DeclarationMaterials.objects.get(project=similar)
+    materials.main_tasks, materials.proposed_functions = "建设林草防火监测平台。", "监测；预警。"
+    materials.version += 1
+    materials.save()
+    project = Project.objects.get(pk=similar.pk)
+    project.name = "乙单位林草防火项目"
+    project.save()
+    assert duplicate_warning(checked(draft)[1]) is None
+    # A new similar declaration appears: warned about at once.
+    newer = other_declaration(filer_b, "乙单位审批办理系统", SIMILAR_TASKS)
+    assert "乙单位审批办理系统" in duplicate_warning(checked(draft)[1]).message
+    # Terminated projects are not compared (as before the cache).
+    Project.objects.filter(pk=newer.pk).update(stage=Stage.TERMINATED)
+    assert duplicate_warning(checked(draft)[1]) is None
+
+
+@pytest.mark.django_db
+def test_precheck_never_compares_the_units_own_declarations(filer_a):
+    draft = ready_project(filer_a, "甲单位业务办理系统")
+    own = other_declaration(filer_a, "甲单位另一业务办理系统", SIMILAR_TASKS)
+    assert duplicate_warning(checked(draft)[1]) is None
+    assert own.number not in {c.key for c in selectors.declaration_candidates(draft)}
+
+
+# --- the province dashboard ------------------------------------------------------------------------
+
+def _acceptance_portfolio(filer_a, filer_b):
+    """Projects in every acceptance situation of 第三十一条 and 第三十二条, written row by row."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from delivery.models import (
+        AcceptanceApplication,
+        AcceptanceDeferral,
+        AcceptanceStatus,
+        ConstructionRecord,
+    )
+    from reviews.models import Approval
+
+    today = timezone.localdate()
+    long_ago, recently = date(2023, 3, 10), today - timedelta(days=20)
+
+    def make(filer, name, stage, approved_on=None, record_months=None, approval_months=None, deferrals=(),
+             acceptances=()):
+        project = factories.project(filer, name=name)
+        if approved_on is not None:
+            Project.objects.filter(pk=project.pk).update(stage=stage, approval_date=approved_on,
+                                                         approved_total_investment=Decimal("10000000.00"))
+        else:
+            Project.objects.filter(pk=project.pk).update(stage=stage)
+        if record_months is not None:
+            ConstructionRecord.objects.create(project=project, responsible_person="负责人", started_on=approved_on,
+                                              construction_period_months=record_months, created_by=filer)
+        if approval_months is not None:
+            Approval.objects.create(project=project, number=f"川发改批〔{project.pk}〕", approved_content="内容",
+                                    approved_total_investment=Decimal("10000000.00"), funding_sources="财政",
+                                    approval_date=approved_on, construction_months=approval_months,
+                                    approved_by=filer, approved_at=timezone.now())
+        for requested_on, new_date in deferrals:
+            AcceptanceDeferral.objects.create(project=project, requested_on=requested_on, previous_due=requested_on,
+                                              new_date=new_date, reason="延期", requested_by=filer)
+        for applied_on, status in acceptances:
+            AcceptanceApplication.objects.create(project=project, applied_on=applied_on, profile="p",
+                                                 applied_by=filer, status=status)
+        return project
+
+    return today, [
+        make(filer_b, "乙逾期未申请验收", Stage.IN_CONSTRUCTION, long_ago, record_months=12),
+        make(filer_b, "乙按批复周期未到期", Stage.IN_CONSTRUCTION, recently, approval_months=6),
+        make(filer_b, "乙建设记录优先于批复", Stage.TRIAL_RUN, long_ago, record_months=12, approval_months=120),
+        make(filer_a, "甲延期后未到期", Stage.IN_CONSTRUCTION, long_ago, record_months=12,
+             deferrals=[(date(2024, 1, 1), date(2024, 6, 1)), (date(2024, 5, 1), today + timedelta(days=90))]),
+        make(filer_a, "甲延期后仍逾期", Stage.SUSPENDED, long_ago, record_months=12,
+             deferrals=[(date(2024, 5, 1), date(2025, 1, 1))]),
+        make(filer_a, "甲验收不合格", Stage.ACCEPTANCE_FAILED, recently, record_months=24,
+             acceptances=[(recently, AcceptanceStatus.FAILED)]),
+        make(filer_a, "甲逾期但已申请验收", Stage.ACCEPTANCE_APPLIED, long_ago, record_months=6,
+             acceptances=[(date(2024, 1, 2), AcceptanceStatus.FAILED), (date(2024, 9, 1), AcceptanceStatus.APPLIED)]),
+        make(filer_a, "甲验收合格", Stage.ACCEPTANCE_APPLIED, long_ago, record_months=6,
+             acceptances=[(date(2024, 9, 1), AcceptanceStatus.PASSED)]),
+        make(filer_a, "甲无建设周期", Stage.APPROVED, long_ago),
+        make(filer_b, "乙草稿", Stage.DRAFT),
+    ]
+
+
+@pytest.mark.django_db
+def test_dashboard_acceptance_and_sanction_figures_equal_the_per_project_rules(filer_a, filer_b, drc_reviewer):
+    """The dashboard loads only the projects that can bar their unit; what it shows equals the delivery and
+    oversight selectors run over every project of every unit (the code before issue #8)."""
+    from dashboards import selectors as dashboards
+    from delivery.selectors import acceptance_due_on, unit_acceptance_sanctions
+    from oversight.selectors import unit_sanctions_findings
+    from policy.services import memoised_profiles
+    from projects.selectors import visible_projects
+
+    today, made = _acceptance_portfolio(filer_a, filer_b)
+    projects = visible_projects(drc_reviewer)
+    with memoised_profiles():
+        # the due dates read in one query equal delivery.selectors.acceptance_due_on, project by project
+        due_dates = dashboards._acceptance_due_dates(Project.objects.filter(pk__in=[p.pk for p in made]), today)
+        for project in Project.objects.filter(pk__in=[p.pk for p in made]).select_related("unit__jurisdiction"):
+            assert due_dates[project.pk][0] == acceptance_due_on(project, today), project.name
+        overdue = [(p.name, due) for p, due in dashboards.acceptance_overdue(projects, today)]
+        expected_overdue = []
+        for p in projects.filter(stage__in=dashboards.AWAITING_ACCEPTANCE_STAGES).select_related("unit__jurisdiction"):
+            due = acceptance_due_on(p, today)
+            if due is not None and due < today:
+                expected_overdue.append((p.name, due))
+        sanctions = [(s.unit.name, [f.message for f in s.findings])
+                     for s in dashboards.units_under_sanction(projects, today)]
+        expected = []
+        for unit in sorted({p.unit for p in made}, key=lambda u: u.name):
+            own = list(Project.objects.filter(unit=unit).select_related("unit__jurisdiction").order_by("number"))
+            findings = list(unit_sanctions_findings(unit, today, projects=own)) + list(
+                unit_acceptance_sanctions(unit, today, projects=own))
+            if findings:
+                expected.append((unit.name, [f.message for f in findings]))
+    assert overdue == expected_overdue
+    assert sorted(name for name, _ in overdue) == ["乙建设记录优先于批复", "乙逾期未申请验收", "甲延期后仍逾期"]
+    assert sanctions == expected
+    messages = {m for _, ms in sanctions for m in ms}
+    assert any("甲验收不合格" in m and "验收不合格" in m for m in messages)
+    assert not any("甲逾期但已申请验收" in m or "甲延期后未到期" in m or "甲验收合格" in m for m in messages)
+
+
+
+@pytest.mark.django_db
+def test_opinion_lead_times_are_counted_by_local_day_as_each_request_counts_them(filer_a, drc_reviewer):
+    """第二十二条: the days a body took, in Asia/Shanghai calendar days (a request at 23:30 answered at 00:30 the
+    next morning took one day), grouped in SQL, equal ``OpinionRequest.days_taken`` of each request."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from accounts.models import OrgKind
+    from dashboards import selectors as dashboards
+    from reviews.models import OpinionRequest
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    finance, office = factories.body(OrgKind.FINANCE), factories.body(OrgKind.LEADING_GROUP_OFFICE)
+    times = [  # (body, requested, answered)
+        (finance, datetime(2026, 3, 1, 23, 30, tzinfo=shanghai), datetime(2026, 3, 2, 0, 30, tzinfo=shanghai)),
+        (finance, datetime(2026, 3, 1, 0, 10, tzinfo=shanghai), datetime(2026, 3, 6, 23, 50, tzinfo=shanghai)),
+        (finance, datetime(2026, 3, 1, 8, 0, tzinfo=shanghai), None),
+        (office, datetime(2026, 3, 1, 7, 59, tzinfo=shanghai), datetime(2026, 3, 1, 8, 1, tzinfo=shanghai)),
+        (office, datetime(2026, 3, 1, 7, 0, tzinfo=shanghai), datetime(2026, 3, 11, 7, 0, tzinfo=shanghai)),
+    ]
+    for i, (body, requested_at, answered_at) in enumerate(times):
+        project = factories.project(filer_a, name=f"征求意见项目{i}")
+        OpinionRequest.objects.create(project=project, body=body, requested_at=requested_at,
+                                      due_date=date(2026, 3, 31), answered_at=answered_at,
+                                      answer="agree" if answered_at else "")
+    shown = {o.body: (o.requested, o.answered, o.pending, o.summary)
+             for o in dashboards.opinion_times(Project.objects.all())}
+    expected = {}
+    for body in (finance, office):
+        rows = list(OpinionRequest.objects.filter(body=body))
+        days = [r.days_taken for r in rows if r.days_taken is not None]
+        expected[body.name] = (len(rows), len(days), len(rows) - len(days), dashboards.summarise_days(days))
+    assert shown == expected
+    assert shown[finance.name][3] == {"n": 2, "avg": 3.0, "min": 1, "max": 5}
+    assert shown[office.name][3] == {"n": 2, "avg": 5.0, "min": 0, "max": 10}
