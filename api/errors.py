@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError
@@ -87,6 +87,15 @@ def server_error_body(request) -> dict:
             "error_id": error_id}
 
 
+CONFLICT_MESSAGE = "您的操作与他人的操作同时进行而发生冲突，未作任何更改，请重试。"
+
+
+def is_concurrency_conflict(exc: BaseException) -> bool:
+    """A deadlock or serialisation failure reported by PostgreSQL (SQLSTATE 40P01 / 40001)."""
+    cause = exc.__cause__ or exc
+    return getattr(cause, "sqlstate", None) in {"40P01", "40001"}
+
+
 def register(api):
     @api.exception_handler(Exception)
     def on_unexpected(request, exc):
@@ -95,6 +104,16 @@ def register(api):
             "error id %s on %s %s", getattr(request, "request_id", "-"), request.method, request.path,
             exc_info=(type(exc), exc, exc.__traceback__))
         return api.create_response(request, server_error_body(request), status=500)
+
+    @api.exception_handler(OperationalError)
+    def on_concurrent_conflict(request, exc):
+        # PostgreSQL ends one of two transactions that wait for each other's row locks (deadlock) or that cannot
+        # be serialised; that transaction has rolled back completely, so the caller is told to try again.
+        if is_concurrency_conflict(exc):
+            logging.getLogger("zwxm.errors").warning("concurrency conflict on %s %s (request %s): %s", request.method,
+                                                     request.path, getattr(request, "request_id", "-"), exc)
+            return api.create_response(request, {"detail": [{"field": "", "message": CONFLICT_MESSAGE}]}, status=409)
+        return on_unexpected(request, exc)
 
     @api.exception_handler(OverflowError)
     @api.exception_handler(DataError)

@@ -34,7 +34,10 @@ COMMON_RESPONSES = {
     "400": "请求体不是有效的 JSON 或 multipart 格式",
     "401": "未登录或令牌无效",
     "403": "无权执行此操作",
+    "409": "与他人的操作同时进行而冲突（未作更改，请重试），或操作已被他人处理",
     "413": "请求体过大（DATA_UPLOAD_MAX_MEMORY_SIZE）",
+    # gunicorn (or the gateway) refuses a request line longer than its limit before the platform sees it.
+    "414": "请求地址过长（服务器限制请求行长度）",
     "422": "输入无效：detail 中逐项列出字段和原因",
     "429": "请求过于频繁（Retry-After 秒后再试）",
     "500": "意外错误：error_id 即日志中的错误编号",

@@ -334,3 +334,40 @@ def test_another_unit_records_feedback_on_shared_data_but_never_sees_secret_or_u
     assert client_for(filer_a).get(reverse("oversight:shared")).content.decode().count("学籍信息") == 0
     event = AuditEvent.objects.filter(action="oversight.sharing_feedback_added").latest("seq")
     assert event.project_id == project.pk and event.actor_id == filer_b.pk
+
+
+def test_feedback_of_a_long_text_with_chinese_punctuation_is_recorded(filer_a, bdc, project, client_for):
+    """Found by schemathesis on PostgreSQL: a long feedback text must be stored, never a 500."""
+    shared = resource(filer_a, project, "学籍信息", sharing_type="unconditional", on_exchange_platform=True,
+                      in_public_catalogue=True)
+    text = ("省级部门(单位)需市(州)共享协同的政务信息化项目,应当按照统筹规划、分级审批、分级建设、共享协同的原则建设,"
+            "由省发展改革委审批。省级项目单位应加强对市 (州)的指导,统筹制定信息共享、业务协同的总体要求和标准规范。") * 2
+    response = client_for(bdc).post(f"/api/v1/oversight/resources/{shared.pk}/feedback", {"text": text},
+                                    content_type="application/json")
+    assert response.status_code == 201, response.content.decode()
+    assert response.json()["text"] == text
+
+
+def test_a_deadlock_reported_by_the_database_is_a_409_with_nothing_saved(filer_a, bdc, project, client_for, monkeypatch):
+    """Found by schemathesis on PostgreSQL: two requests waiting for each other's row locks (the resource and the audit
+    chain head) made PostgreSQL end one of them, which answered 500. The loser is now told to try again, and its
+    transaction has left nothing behind."""
+    import psycopg
+    from django.db import OperationalError
+
+    from oversight.models import SharingFeedback
+
+    shared = resource(filer_a, project, "学籍信息", sharing_type="unconditional", on_exchange_platform=True,
+                      in_public_catalogue=True)
+
+    def deadlocked(**kwargs):
+        SharingFeedback.objects.create(resource=shared, organisation=bdc.organisation, text="半途", recorded_on=date.today(),
+                                       recorded_by=bdc)
+        raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+
+    monkeypatch.setattr("oversight.services.record", deadlocked)
+    response = client_for(bdc).post(f"/api/v1/oversight/resources/{shared.pk}/feedback", {"text": "使用良好"},
+                                    content_type="application/json")
+    assert response.status_code == 409
+    assert response.json()["detail"][0]["message"] == "您的操作与他人的操作同时进行而发生冲突，未作任何更改，请重试。"
+    assert not SharingFeedback.objects.exists()

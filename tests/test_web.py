@@ -192,3 +192,17 @@ def test_the_system_administrator_adds_a_county_and_its_unit_but_cannot_combine_
     extra = RoleAssignment(user=User.objects.get(username="sysadmin"), role="audit_admin")
     with pytest.raises(ValidationError, match="三权分立"):
         extra.full_clean()
+
+
+def test_the_project_list_pages_by_25_and_keeps_the_filter_on_the_next_page(filer_a, client_for):
+    """Long lists paginate (issue 9); the second page keeps the user's filter and shows the rest."""
+    from tests import factories as f
+
+    for i in range(27):
+        f.project(filer_a, name=f"分页测试项目{i:02d}", year=2027)
+    client = client_for(filer_a)
+    first = client.get("/projects/", {"year": 2027}).content.decode()
+    assert first.count("分页测试项目") == 25 and "下一页" in first
+    assert "year=2027&page=2" in first.replace("&amp;", "&")
+    second = client.get("/projects/", {"year": 2027, "page": 2}).content.decode()
+    assert second.count("分页测试项目") == 2 and "下一页" not in second

@@ -131,7 +131,11 @@ def main() -> int:
             server.wait(timeout=30)
             log = (tmp / "gunicorn.log").read_text(errors="replace")
             if "Traceback" in log:
-                print("gunicorn log (server-side errors):\n" + log[-20000:])
+                # Django logs every 4xx as a warning line; leave those out so the tracebacks are what is shown.
+                quiet = ("Not Found:", "Bad Request:", "Forbidden", "Unprocessable", "Conflict:", "Method Not Allowed",
+                         "Too Many Requests", "Payload Too Large", "Gone:")
+                errors_only = "\n".join(line for line in log.splitlines() if not line.startswith(quiet))
+                print("gunicorn log (server-side errors):\n" + errors_only[-40000:])
         for cleanup in reversed(cleanups):
             cleanup()
     if failed:
