@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    # A deadlock or serialisation failure reported by PostgreSQL: a Chinese 409 page, nothing saved (SECURITY.md 35).
+    "web.middleware.ConcurrencyConflictMiddleware",
     # Idle and absolute session limits, forced password change and second factor (SECURITY.md 2, 4, 6).
     "accounts.middleware.SessionSecurityMiddleware",
     # django-axes: turns a lockout into the login page with the lock message; must be last.

@@ -371,3 +371,36 @@ def test_a_deadlock_reported_by_the_database_is_a_409_with_nothing_saved(filer_a
     assert response.status_code == 409
     assert response.json()["detail"][0]["message"] == "您的操作与他人的操作同时进行而发生冲突，未作任何更改，请重试。"
     assert not SharingFeedback.objects.exists()
+
+
+def test_a_deadlock_on_a_web_page_shows_the_chinese_conflict_page_with_nothing_saved(filer_a, bdc, project, client_for,
+                                                                                      monkeypatch):
+    """The same deadlock through the web form: not the generic 500 page but a 409 telling the user that nothing was
+    changed and to try again (web/middleware.py)."""
+    import psycopg
+    from django.db import OperationalError
+
+    from oversight.models import SharingFeedback
+
+    shared = resource(filer_a, project, "学籍信息", sharing_type="unconditional", on_exchange_platform=True,
+                      in_public_catalogue=True)
+
+    def deadlocked(**kwargs):
+        SharingFeedback.objects.create(resource=shared, organisation=bdc.organisation, text="半途", recorded_on=date.today(),
+                                       recorded_by=bdc)
+        raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+
+    monkeypatch.setattr("oversight.services.record", deadlocked)
+    c = client_for(bdc)
+    response = c.post(f"/oversight/shared/{shared.pk}/feedback/", {"text": "使用良好"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "您的操作与他人的操作同时进行而发生冲突，未作任何更改，请重试。" in html and "错误编号" not in html
+    assert not SharingFeedback.objects.exists()
+    htmx = c.post(f"/oversight/shared/{shared.pk}/feedback/", {"text": "使用良好"}, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 409 and htmx["HX-Retarget"] == "body"
+    # Any other database error is still the generic page with an error id, not a conflict.
+    monkeypatch.setattr("oversight.services.record", lambda **kw: (_ for _ in ()).throw(OperationalError("disk I/O")))
+    c.raise_request_exception = False
+    other = c.post(f"/oversight/shared/{shared.pk}/feedback/", {"text": "使用良好"})
+    assert other.status_code == 500 and "冲突" not in other.content.decode()

@@ -76,3 +76,12 @@ document.addEventListener("keydown", function (event) {
     toggle.focus();
   }
 });
+// 409 (another user's action collided with this one; nothing was changed): htmx does not swap 4xx answers by
+// default, so the server's page (retargeted to <body> by web/middleware.py) would be lost and the click would
+// seem to do nothing.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.xhr.status === 409) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
