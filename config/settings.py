@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     # The task queue (Django's tasks API; django-tasks on Django 5.2): reminders and the daily obligations job.
     "django_tasks",
     "django_tasks_db",
-    "django_rq",
     # The platform's own apps, in the order of the measures' lifecycle.
     "accounts",
     "audit",
@@ -232,6 +231,9 @@ WHITENOISE_USE_FINDERS = True
 TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "database")], "QUEUES": ["default"]}}
 RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+if os.environ.get("TASKS_BACKEND") == "rq":
+    # django_rq's admin dashboard talks to Redis and answers 500 without it: installed only with the Redis queue.
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

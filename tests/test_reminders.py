@@ -141,3 +141,17 @@ def test_the_job_runs_through_a_redis_backed_worker(building, head_a, settings):
         assert len(mail.outbox) == 1
     finally:
         queue.empty()
+
+
+def test_the_rq_dashboard_is_installed_only_with_the_redis_queue():
+    """Without Redis, django_rq's admin pages answer 500; they exist only when TASKS_BACKEND=rq asks for Redis."""
+    import subprocess
+    import sys
+
+    code = "import django; django.setup(); from django.apps import apps; print(apps.is_installed('django_rq'))"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TASKS_BACKEND"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    rq = subprocess.run([sys.executable, "-c", code], env={**env, "TASKS_BACKEND": "rq"}, capture_output=True,
+                        text=True, check=True)
+    assert (default.stdout.strip(), rq.stdout.strip()) == ("False", "True")

@@ -14,9 +14,9 @@ does not change what the next role sees.
 Excluded, with the reason:
 - nothing served by ``django.contrib.staticfiles`` (static files are served by the web server, not by a URL
   pattern; there is no static pattern in ``config/urls.py`` to enumerate);
-- django_rq's dashboard under ``django-admin/django_rq/``: its pages talk to a Redis server, which the tests do
-  not run (they answer 500 without one); who reaches it is decided by django-admin's staff check, which every
-  other ``admin:*`` route of the matrix covers;
+- django_rq's dashboard under ``django-admin/django_rq/``, present only when ``TASKS_BACKEND=rq`` installs it: its
+  pages talk to a Redis server, which the tests do not run; who reaches it is decided by django-admin's staff
+  check, which every other ``admin:*`` route of the matrix covers;
 - the action slugs of ``delivery:act``, ``funding:act`` and ``oversight:act`` are not free text: they are the keys of
   each app's ``ACTIONS`` table, so the test requests every key of that table (``delivery:act[start]`` …) instead
   of one made-up slug.
