@@ -33,3 +33,9 @@ class AuditConfig(AppConfig):
         install_log_redaction()
         checks.register(check_retention)
         post_save.connect(admin_change_recorded, sender=LogEntry, dispatch_uid="zwxm-audit-admin-log")
+        # django-admin's bulk "delete selected" writes its LogEntry rows with bulk_create, which sends no post_save,
+        # so those deletions would escape the audit trail (SECURITY.md 14). Objects are deleted one at a time in
+        # the admin site, each with its own LogEntry and audit record.
+        from django.contrib import admin
+
+        admin.site.disable_action("delete_selected")

@@ -718,3 +718,26 @@ def test_r18_r19_the_sqlite_and_postgresql_triggers_are_the_ones_of_migration_00
                            "('audit_auditevent'::regclass, 'audit_auditcheckpoint'::regclass) AND NOT tgisinternal")
             assert {"audit_event_no_update", "audit_checkpoint_no_update"} <= {r[0] for r in cursor.fetchall()}
     assert TRIGGERS.MIN_DAYS == 180
+
+
+def test_r14_the_admin_site_has_no_unaudited_bulk_delete(client_for, sysadmin):
+    """django-admin's "delete selected" logs with bulk_create (no post_save, so no audit record): it is switched
+    off; a deletion in the admin site is one object at a time and audited."""
+    from accounts.models import Jurisdiction
+
+    province = Jurisdiction.objects.get(code="510000")
+    counties = [Jurisdiction.objects.create(code=f"51990{i}", name=f"测试县{i}", level="county", parent=province)
+                for i in (1, 2)]
+    sysadmin.is_staff = sysadmin.is_superuser = True
+    sysadmin.save()
+    admin = client_for(sysadmin)
+    changelist = admin.get("/django-admin/accounts/jurisdiction/")
+    assert changelist.status_code == 200 and 'value="delete_selected"' not in changelist.content.decode()
+    bulk = admin.post("/django-admin/accounts/jurisdiction/", {
+        "action": "delete_selected", "_selected_action": [c.pk for c in counties], "post": "yes"})
+    assert bulk.status_code in (200, 302)
+    assert Jurisdiction.objects.filter(pk__in=[c.pk for c in counties]).count() == 2
+    one = admin.post(f"/django-admin/accounts/jurisdiction/{counties[0].pk}/delete/", {"post": "yes"})
+    assert one.status_code == 302 and not Jurisdiction.objects.filter(pk=counties[0].pk).exists()
+    (event,) = events_of(one)
+    assert (event.action, event.object_type, event.actor) == ("admin.deleted", "accounts.jurisdiction", sysadmin)
