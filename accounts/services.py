@@ -41,6 +41,21 @@ def _push_history(user: User) -> None:
         PasswordHistory.objects.filter(pk__in=old).delete()
 
 
+def _set_password(user: User, new_password: str, *, field: str, must_change: bool) -> None:
+    """Validate (the errors under the form's ``field``), keep the replaced hash in the history, set the
+    password and end every session (a new security stamp). The caller holds the user's row lock and audits."""
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    _push_history(user)
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+    user.must_change_password = must_change
+    user.security_stamp = new_security_stamp()
+    user.save(update_fields=["password", "password_changed_at", "must_change_password", "security_stamp"])
+
+
 def password_expired(user: User, now=None) -> bool:
     days = int(getattr(settings, "PASSWORD_MAX_AGE_DAYS", 90))
     if days <= 0:
@@ -57,16 +72,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
             raise ValidationError({"old_password": "原密码不正确。"})
         if old_password == new_password:
             raise ValidationError({"new_password1": "新密码不能与原密码相同（密码历史规则）。"})
-        try:
-            password_validation.validate_password(new_password, user)
-        except ValidationError as exc:
-            raise ValidationError({"new_password1": exc.messages}) from None
-        _push_history(user)
-        user.set_password(new_password)
-        user.password_changed_at = timezone.now()
-        user.must_change_password = False
-        user.security_stamp = new_security_stamp()
-        user.save(update_fields=["password", "password_changed_at", "must_change_password", "security_stamp"])
+        _set_password(user, new_password, field="new_password1", must_change=False)
         record(actor=user, action="auth.password_changed", obj=user, object_label=user.username,
                after={"password_changed_at": user.password_changed_at})
     return user
@@ -77,16 +83,7 @@ def password_reset_by_admin(*, actor, user: User, new_password: str) -> User:
     _require(actor, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, message="只有系统管理员或安全管理员可以重置密码")
     with transaction.atomic():
         user = _locked(user.pk)
-        try:
-            password_validation.validate_password(new_password, user)
-        except ValidationError as exc:
-            raise ValidationError({"password1": exc.messages}) from None
-        _push_history(user)
-        user.set_password(new_password)
-        user.password_changed_at = timezone.now()
-        user.must_change_password = True
-        user.security_stamp = new_security_stamp()
-        user.save(update_fields=["password", "password_changed_at", "must_change_password", "security_stamp"])
+        _set_password(user, new_password, field="password1", must_change=True)
         record(actor=actor, action="auth.password_reset", obj=user, object_label=user.username,
                after={"must_change_password": True})
     return user

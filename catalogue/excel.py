@@ -19,7 +19,9 @@ from django.conf import settings
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
+
+from web.spreadsheet import append_header
 
 from .models import (
     CODE_MAX,
@@ -133,16 +135,7 @@ def build_workbook(rows: Iterable[list[Any]], count: int | None = None) -> bytes
         # A streaming writer cannot know the sheet's size; telling it lets it write <dimension>, which
         # spares a streaming reader (openpyxl read_only, on re-import) a full pass over the sheet.
         ws.calculate_dimension = lambda: f"A1:{_letter(len(COLUMNS))}{count + 1}"
-    ws.freeze_panes = "A2"
-    for index, column in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[_letter(index)].width = column.width
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE7F0")
-    header = []
-    for column in COLUMNS:
-        cell = WriteOnlyCell(ws, value=column.header)
-        cell.font, cell.fill = bold, fill
-        header.append(cell)
-    ws.append(header)
+    append_header(ws, COLUMNS)
     for row in rows:
         ws.append(row)
     notes = wb.create_sheet("填写说明")

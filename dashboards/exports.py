@@ -14,10 +14,9 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from catalogue.excel import neutralise
+from web.spreadsheet import append_header
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -88,16 +87,7 @@ def build_workbook(title: str, columns: list[Column], rows: Iterable[list[Any]],
                    notes: list[tuple[str, str]] = ()) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for index, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE7F0")
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(ws, value=column.header)
-        cell.font, cell.fill = bold, fill
-        header.append(cell)
-    ws.append(header)
+    append_header(ws, columns)
     for row in rows:
         ws.append([_cell(ws, value, column) for value, column in zip(row, columns, strict=True)])
     if notes:

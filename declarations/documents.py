@@ -436,14 +436,19 @@ class FileStore:
         return {p.name for p in root.rglob("*") if p.is_file()}  # at any depth: a planted file is an orphan too
 
 
+# The functions a store's module offers (``documents.write(...)``, ``delivery.archive.path_of(...)``): the
+# store's methods, bound once here so that the declaration documents and the archive cannot drift apart.
+STORE_FUNCTIONS = ("storage_root", "new_stored_name", "path_of", "write", "remove", "digest_of", "verify", "matches",
+                   "open_verified", "stored_files")
+
+
+def publish(store: FileStore, namespace: dict) -> list[str]:
+    """Make ``store``'s methods the functions of the module whose globals are ``namespace``; returns their
+    names (for ``__all__``). Bound methods, not copies: the module's functions act on that store's folder."""
+    for name in STORE_FUNCTIONS:
+        namespace[name] = getattr(store, name)
+    return list(STORE_FUNCTIONS)
+
+
 DOCUMENTS = FileStore("documents")
-storage_root = DOCUMENTS.storage_root
-new_stored_name = DOCUMENTS.new_stored_name
-path_of = DOCUMENTS.path_of
-write = DOCUMENTS.write
-remove = DOCUMENTS.remove
-digest_of = DOCUMENTS.digest_of
-verify = DOCUMENTS.verify
-matches = DOCUMENTS.matches
-open_verified = DOCUMENTS.open_verified
-stored_files = DOCUMENTS.stored_files
+publish(DOCUMENTS, globals())

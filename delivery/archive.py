@@ -9,17 +9,7 @@ back removes the file (``FileStore.write``); ``matches`` accepts the digest unde
 
 from __future__ import annotations
 
-from declarations.documents import FileStore
-
-__all__ = ["ARCHIVE", "new_stored_name", "path_of", "write", "remove", "digest_of", "matches", "open_verified",
-           "stored_files"]
+from declarations.documents import FileStore, publish
 
 ARCHIVE = FileStore("archive")
-new_stored_name = ARCHIVE.new_stored_name
-path_of = ARCHIVE.path_of
-write = ARCHIVE.write
-remove = ARCHIVE.remove
-digest_of = ARCHIVE.digest_of
-matches = ARCHIVE.matches
-open_verified = ARCHIVE.open_verified
-stored_files = ARCHIVE.stored_files
+__all__ = ["ARCHIVE", *publish(ARCHIVE, globals())]

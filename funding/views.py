@@ -3,33 +3,21 @@ Each action calls one service; no decisions here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from oversight.selectors import performance_summary
 from projects.selectors import get_project_for_user
 from projects.services import ActionRefused
+from web.actions import Action, run_posted_action
 
 from . import forms, selectors, services
 from .models import OmDeclarationStatus
 
 UNIT_STAGES = services.MONEY_STAGES
-
-
-@dataclass(frozen=True)
-class Action:
-    title: str
-    form: type
-    run: Callable  # (actor, project_id, cleaned_data) -> success message
-    allowed: Callable  # (user, project) -> bool: whether the page offers it
-    confirm: str = ""
 
 
 def _unit(stages):
@@ -154,37 +142,22 @@ def project_page(request, project_id: int):
     return render(request, "funding/project.html", _context(request, project))
 
 
+def _status(refusal: ActionRefused | None) -> int:
+    if refusal is not None and refusal.status in (403, 409):
+        return refusal.status
+    return 422
+
+
 @login_required
 @require_http_methods(["POST"])
 def act(request, project_id: int, action: str):
     project = get_project_for_user(request.user, project_id)
-    spec = ACTIONS.get(action)
-    if spec is None:
-        raise Http404("没有此操作")
-    form = spec.form(request.POST)
-    refusal = None
-    if form.is_valid():
-        try:
-            message = spec.run(request.user, project.pk, form.cleaned_data)
-        except ActionRefused as exc:
-            refusal = exc
-            form.add_error(None, exc.message)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
-        else:
-            messages.success(request, message)
-            return redirect("funding:project", project_id=project.pk)
-    project.refresh_from_db()
-    key = action
-    if action in PER_ROW and form.data.get(PER_ROW[action]):
-        key = f"{action}:{form.data.get(PER_ROW[action])}"
-    status = 403 if refusal is not None and refusal.status == 403 else (409 if refusal and refusal.status == 409
-                                                                          else 422)
-    return render(request, "funding/project.html", _context(request, project, {key: form}, refusal), status=status)
+    posted = run_posted_action(request, project, ACTIONS, action, PER_ROW)
+    if posted.done:
+        return redirect("funding:project", project_id=project.pk)
+    bound = {posted.key: posted.form}
+    return render(request, "funding/project.html", _context(request, project, bound, posted.refusal),
+                  status=_status(posted.refusal))
 
 
 @login_required

@@ -16,6 +16,7 @@ from audit.services import record
 from projects.models import Project, Stage
 from projects.selectors import get_project_for_user
 from projects.services import ActionRefused, profile_for, today, transition_project
+from rules.ch02_integration import ResourceFacts, resource_sharing
 from rules.ch04_construction import SharingViolation as RuleSharingViolation
 from rules.ch04_construction import sharing_sanctions
 from rules.ch07_performance import (
@@ -418,35 +419,11 @@ def misconduct_record(*, actor, project_id: int, persons: list[str], description
 
 
 def resource_findings(resource: InformationResource) -> list[Finding]:
-    """What the measures say about one catalogue entry. (Facts checked here, no threshold: 第十一条's ban on
-    opening shared data only to particular companies, the exchange platform, 第十三条 and 第三十三条.)"""
-    evidence = {"信息资源": resource.name, "共享类型": resource.get_sharing_type_display(),
-                "接入共享交换平台": resource.on_exchange_platform, "纳入公共数据资源目录": resource.in_public_catalogue,
-                "仅向特定企业开放": resource.specific_companies_only, "涉及国家秘密": resource.state_secret}
-    findings = []
-    shared = resource.sharing_type != SharingType.NOT_SHARED
-    if resource.specific_companies_only and resource.sharing_type == SharingType.UNCONDITIONAL:
-        findings.append(Finding("sharing_specific_companies", Outcome.BLOCK,
-                                f"“{resource.name}”应普遍共享，却仅向特定企业、社会组织开放：不得如此（请整改）。",
-                                Citation(11), evidence))
-    elif resource.specific_companies_only:
-        findings.append(Finding("sharing_specific_companies", Outcome.WARN,
-                                f"“{resource.name}”仅向特定企业、社会组织开放：请确认不属于应普遍共享的数据。",
-                                Citation(11), evidence))
-    if shared and not resource.state_secret and not resource.on_exchange_platform:
-        findings.append(Finding("sharing_exchange_platform", Outcome.WARN,
-                                f"“{resource.name}”尚未接入省级政务信息资源共享交换平台。", Citation(11), evidence))
-    if resource.state_secret:
-        findings.append(Finding("sharing_state_secret", Outcome.WARN,
-                                f"“{resource.name}”涉及国家秘密：提供和使用部门应当遵守有关法律法规规定，"
-                                "仅项目单位、保密部门和审计人员可见。", Citation(13), evidence))
-    elif not resource.in_public_catalogue and resource.sharing_type == SharingType.UNCONDITIONAL:
-        findings.append(Finding("public_data_catalogue", Outcome.WARN,
-                                f"“{resource.name}”尚未纳入全省公共数据资源目录。", Citation(33), evidence))
-    if not findings:
-        findings.append(Finding("sharing_resource", Outcome.PASS, f"“{resource.name}”的共享情况符合要求。",
-                                Citation(11), evidence))
-    return findings
+    """What the measures say about one catalogue entry (the rule: ``rules.ch02_integration.resource_sharing``)."""
+    return resource_sharing(ResourceFacts(
+        name=resource.name, sharing=resource.sharing_type, sharing_label=resource.get_sharing_type_display(),
+        on_exchange_platform=resource.on_exchange_platform, in_public_catalogue=resource.in_public_catalogue,
+        specific_companies_only=resource.specific_companies_only, state_secret=resource.state_secret))
 
 
 @transaction.atomic

@@ -3,13 +3,9 @@ Each action calls one service; no decisions here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -17,18 +13,10 @@ from accounts.models import OrgKind
 from projects.selectors import can_see_portfolio, get_project_for_user
 from projects.services import ActionRefused, profile_for
 from rules.ch08_security import acceptance_security_review, security_plans, security_sanctions
+from web.actions import Action, run_posted_action
 
 from . import forms, selectors, services
 from .models import SecurityProfile
-
-
-@dataclass(frozen=True)
-class Action:
-    title: str
-    form: type
-    run: Callable  # (actor, project_id, cleaned_data) -> success message
-    allowed: Callable  # (user, project) -> bool: whether the page offers it
-    confirm: str = ""
 
 
 def _unit(stages=selectors.UNIT_STAGES):
@@ -256,40 +244,16 @@ def project_page(request, project_id: int):
 @require_http_methods(["POST"])
 def act(request, project_id: int, action: str):
     project = get_project_for_user(request.user, project_id)
-    spec = ACTIONS.get(action)
-    if spec is None:
-        raise Http404("没有此操作")
-    form = spec.form(request.POST)
-    refusal = None
     back_to_list = request.POST.get("return_to") == "rectifications"
-    if form.is_valid():
-        try:
-            message = spec.run(request.user, project.pk, form.cleaned_data)
-        except ActionRefused as exc:
-            refusal = exc
-            form.add_error(None, exc.message)
-        except PermissionDenied as exc:
-            refusal = ActionRefused(str(exc) or "您没有执行此操作的权限", status=403)
-            form.add_error(None, refusal.message)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
-        else:
-            messages.success(request, message)
-            if back_to_list:
-                return redirect("oversight:rectifications")
-            return redirect("oversight:project", project_id=project.pk)
-    project.refresh_from_db()
-    key = action
-    if action in PER_ROW and form.data.get(PER_ROW[action]):
-        key = f"{action}:{form.data.get(PER_ROW[action])}"
+    posted = run_posted_action(request, project, ACTIONS, action, PER_ROW, permission_denied_refuses=True)
+    if posted.done:
+        if back_to_list:
+            return redirect("oversight:rectifications")
+        return redirect("oversight:project", project_id=project.pk)
+    bound, status = {posted.key: posted.form}, _status(posted.refusal)
     if back_to_list:
-        return _rectifications_page(request, {key: form}, refusal, status=_status(refusal))
-    return render(request, "oversight/project.html", _context(request, project, {key: form}, refusal),
-                  status=_status(refusal))
+        return _rectifications_page(request, bound, posted.refusal, status=status)
+    return render(request, "oversight/project.html", _context(request, project, bound, posted.refusal), status=status)
 
 
 @login_required

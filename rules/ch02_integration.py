@@ -8,17 +8,20 @@ Formalised here:
   with the exception “法律法规有明确规定的除外”;
 - 第九条: catalogue coverage, funding eligibility of a system, the 项目代码 format;
 - 第十条: province–city collaborative projects link the cities' projects;
-- 第十二条: data aggregation, with the leading group's approval as the exception.
+- 第十二条: data aggregation, with the leading group's approval as the exception;
+- 第十一条, 第十三条 (and 第三十三条's public data catalogue) over one entry of a project's information
+  resource catalogue (``resource_sharing``): what the oversight page shows against it.
 
 Not formalised as rules, and why:
 - 第七条 lists the kinds of projects built with priority: it guides the centralized
   review (第十七条), it does not allow or refuse a project.
 - 第八条's first sentence (systems that can be merged or replaced by a common system
   shall stop running) concerns running systems in the catalogue, not a declaration.
-- 第十一条: connection to the sharing exchange platform and sharing itself are the
-  facts of 第八条第五项、第六项; the ban on opening shared data only to particular
-  companies is a matter for supervision (第四十七条), not for a declaration.
-- 第十三条 refers to the laws on state secrets; reviewers apply them.
+- 第十一条 in a declaration: connection to the sharing exchange platform and sharing itself are
+  the facts of 第八条第五项、第六项; the ban on opening shared data only to particular companies
+  is checked on the resource catalogue (``resource_sharing``) and supervised (第四十七条).
+- 第十三条 refers to the laws on state secrets; reviewers apply them (``resource_sharing`` only
+  reminds of them and says who may see the entry).
 """
 
 from __future__ import annotations
@@ -447,6 +450,68 @@ def data_aggregation(facts: DeclarationFacts) -> Finding:
     return Finding("data_aggregation", Outcome.BLOCK,
                    "项目单位未按技术要求完成数据归集，原则上不得申报新增项目。请先完成数据归集；"
                    "确因不能进行信息共享而有必要建设的，须报领导小组审核批准后再申报。", Citation(12), evidence)
+
+
+# --- 第十一条、第十三条、第三十三条: one information resource's sharing --------------------------------
+
+class SharingKind(StrEnum):
+    """共享类型 (第十一条); the values are ``oversight.models.SharingType``'s."""
+
+    UNCONDITIONAL = "unconditional"  # 无条件共享
+    CONDITIONAL = "conditional"  # 有条件共享
+    NOT_SHARED = "not_shared"  # 不予共享
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    """One entry of a project's information resource catalogue (第二十条), as recorded by the unit."""
+
+    name: str
+    sharing: str  # a SharingKind value
+    sharing_label: str  # the 共享类型 as shown
+    on_exchange_platform: bool
+    in_public_catalogue: bool
+    specific_companies_only: bool
+    state_secret: bool
+
+
+def resource_sharing(facts: ResourceFacts) -> list[Finding]:
+    """What the measures say about one catalogue entry; facts only, no threshold.
+
+    - 第十一条: shared data may not be opened only to particular companies or social organisations (a block when
+      the entry is meant for unconditional sharing, a warning to check otherwise); shared data goes through the
+      provincial sharing exchange platform — unless it is a state secret, which 第十三条 leaves to the laws.
+    - 第十三条: a state secret: a reminder of the laws, and who may see the entry.
+    - 第三十三条: unconditionally shared public data belongs in the province's public data resource catalogue.
+    """
+    evidence = {"信息资源": facts.name, "共享类型": facts.sharing_label,
+                "接入共享交换平台": facts.on_exchange_platform, "纳入公共数据资源目录": facts.in_public_catalogue,
+                "仅向特定企业开放": facts.specific_companies_only, "涉及国家秘密": facts.state_secret}
+    findings = []
+    shared = facts.sharing != SharingKind.NOT_SHARED
+    unconditional = facts.sharing == SharingKind.UNCONDITIONAL
+    if facts.specific_companies_only and unconditional:
+        findings.append(Finding("sharing_specific_companies", Outcome.BLOCK,
+                                f"“{facts.name}”应普遍共享，却仅向特定企业、社会组织开放：不得如此（请整改）。",
+                                Citation(11), evidence))
+    elif facts.specific_companies_only:
+        findings.append(Finding("sharing_specific_companies", Outcome.WARN,
+                                f"“{facts.name}”仅向特定企业、社会组织开放：请确认不属于应普遍共享的数据。",
+                                Citation(11), evidence))
+    if shared and not facts.state_secret and not facts.on_exchange_platform:
+        findings.append(Finding("sharing_exchange_platform", Outcome.WARN,
+                                f"“{facts.name}”尚未接入省级政务信息资源共享交换平台。", Citation(11), evidence))
+    if facts.state_secret:
+        findings.append(Finding("sharing_state_secret", Outcome.WARN,
+                                f"“{facts.name}”涉及国家秘密：提供和使用部门应当遵守有关法律法规规定，"
+                                "仅项目单位、保密部门和审计人员可见。", Citation(13), evidence))
+    elif not facts.in_public_catalogue and unconditional:
+        findings.append(Finding("public_data_catalogue", Outcome.WARN,
+                                f"“{facts.name}”尚未纳入全省公共数据资源目录。", Citation(33), evidence))
+    if not findings:
+        findings.append(Finding("sharing_resource", Outcome.PASS, f"“{facts.name}”的共享情况符合要求。",
+                                Citation(11), evidence))
+    return findings
 
 
 # --- 第六条、第八条第四项、第二十一条: possible duplicate construction ----------------------------

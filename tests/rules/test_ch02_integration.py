@@ -12,6 +12,8 @@ from rules.ch02_integration import (
     DuplicateSource,
     FundingPurpose,
     ProjectCategory,
+    ResourceFacts,
+    SharingKind,
     catalogue_coverage,
     catalogue_funding_eligibility,
     common_systems,
@@ -25,6 +27,7 @@ from rules.ch02_integration import (
     preparation_complete,
     province_city_linkage,
     provincial_cloud_deployment,
+    resource_sharing,
     shared_infrastructure,
     upgrade_of_accepted_project,
 )
@@ -356,3 +359,71 @@ def test_duplicate_check_leaves_out_the_project_itself_and_the_systems_it_names(
     findings = possible_duplicate_construction(facts, province_profile())
     assert [f.outcome for f in findings] == [Outcome.WARN]
     assert [m["编号"] for m in findings[0].evidence["相似条目"]] == ["SYS-777"]
+
+
+# --- 第十一条、第十三条、第三十三条: one information resource's sharing (no threshold: facts only) ---------------
+
+def resource(**overrides) -> ResourceFacts:
+    """An unconditionally shared entry that breaks no rule; tests change one fact at a time."""
+    facts = dict(name="不动产登记信息", sharing=SharingKind.UNCONDITIONAL, sharing_label="无条件共享",
+                 on_exchange_platform=True, in_public_catalogue=True, specific_companies_only=False,
+                 state_secret=False)
+    return ResourceFacts(**(facts | overrides))
+
+
+def outcomes(findings) -> list[tuple[str, Outcome, int]]:
+    return [(f.rule, f.outcome, f.citation.article) for f in findings]
+
+
+def test_a_resource_shared_as_the_measures_ask_passes_with_its_facts_as_evidence():
+    findings = resource_sharing(resource())
+    assert outcomes(findings) == [("sharing_resource", Outcome.PASS, 11)]
+    assert findings[0].message == "“不动产登记信息”的共享情况符合要求。"
+    assert findings[0].evidence == {"信息资源": "不动产登记信息", "共享类型": "无条件共享", "接入共享交换平台": True,
+                                    "纳入公共数据资源目录": True, "仅向特定企业开放": False, "涉及国家秘密": False}
+
+
+def test_unconditional_data_opened_only_to_particular_companies_is_blocked():
+    assert outcomes(resource_sharing(resource(specific_companies_only=True))) == [
+        ("sharing_specific_companies", Outcome.BLOCK, 11)]
+
+
+@pytest.mark.parametrize("sharing", [SharingKind.CONDITIONAL, SharingKind.NOT_SHARED])
+def test_other_data_opened_only_to_particular_companies_is_a_warning_to_check(sharing):
+    findings = resource_sharing(resource(sharing=sharing, specific_companies_only=True))
+    assert outcomes(findings) == [("sharing_specific_companies", Outcome.WARN, 11)]
+    assert "请确认不属于应普遍共享的数据" in findings[0].message
+
+
+@pytest.mark.parametrize("sharing", [SharingKind.UNCONDITIONAL, SharingKind.CONDITIONAL])
+def test_shared_data_off_the_exchange_platform_is_a_warning(sharing):
+    assert outcomes(resource_sharing(resource(sharing=sharing, on_exchange_platform=False))) == [
+        ("sharing_exchange_platform", Outcome.WARN, 11)]
+
+
+def test_data_not_shared_needs_neither_the_exchange_platform_nor_the_public_catalogue():
+    findings = resource_sharing(resource(sharing=SharingKind.NOT_SHARED, on_exchange_platform=False,
+                                         in_public_catalogue=False))
+    assert outcomes(findings) == [("sharing_resource", Outcome.PASS, 11)]
+
+
+def test_a_state_secret_is_left_to_the_laws_not_to_the_platform_or_the_public_catalogue():
+    findings = resource_sharing(resource(state_secret=True, on_exchange_platform=False, in_public_catalogue=False))
+    assert outcomes(findings) == [("sharing_state_secret", Outcome.WARN, 13)]
+    assert "仅项目单位、保密部门和审计人员可见" in findings[0].message
+
+
+def test_unconditional_data_outside_the_public_data_catalogue_is_a_warning():
+    assert outcomes(resource_sharing(resource(in_public_catalogue=False))) == [
+        ("public_data_catalogue", Outcome.WARN, 33)]
+    # conditional sharing is not public data for 第三十三条's catalogue
+    assert outcomes(resource_sharing(resource(sharing=SharingKind.CONDITIONAL, in_public_catalogue=False))) == [
+        ("sharing_resource", Outcome.PASS, 11)]
+
+
+def test_every_problem_of_one_resource_is_reported_in_the_articles_order():
+    findings = resource_sharing(resource(specific_companies_only=True, on_exchange_platform=False,
+                                         in_public_catalogue=False))
+    assert outcomes(findings) == [("sharing_specific_companies", Outcome.BLOCK, 11),
+                                  ("sharing_exchange_platform", Outcome.WARN, 11),
+                                  ("public_data_catalogue", Outcome.WARN, 33)]
