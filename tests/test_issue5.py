@@ -348,16 +348,15 @@ def test_feedback_of_a_long_text_with_chinese_punctuation_is_recorded(filer_a, b
     assert response.json()["text"] == text
 
 
-def test_a_deadlock_reported_by_the_database_is_a_409_with_nothing_saved(filer_a, bdc, project, client_for, monkeypatch):
-    """Found by schemathesis on PostgreSQL: two requests waiting for each other's row locks (the resource and the audit
-    chain head) made PostgreSQL end one of them, which answered 500. The loser is now told to try again, and its
-    transaction has left nothing behind."""
+def deadlocking_feedback(filer, bdc, project, monkeypatch):
+    """A shared resource whose feedback service writes half its work and then loses a deadlock, as PostgreSQL
+    reports it (OperationalError caused by DeadlockDetected)."""
     import psycopg
     from django.db import OperationalError
 
     from oversight.models import SharingFeedback
 
-    shared = resource(filer_a, project, "学籍信息", sharing_type="unconditional", on_exchange_platform=True,
+    shared = resource(filer, project, "学籍信息", sharing_type="unconditional", on_exchange_platform=True,
                       in_public_catalogue=True)
 
     def deadlocked(**kwargs):
@@ -366,6 +365,16 @@ def test_a_deadlock_reported_by_the_database_is_a_409_with_nothing_saved(filer_a
         raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
 
     monkeypatch.setattr("oversight.services.record", deadlocked)
+    return shared
+
+
+def test_a_deadlock_reported_by_the_database_is_a_409_with_nothing_saved(filer_a, bdc, project, client_for, monkeypatch):
+    """Found by schemathesis on PostgreSQL: two requests waiting for each other's row locks (the resource and the audit
+    chain head) made PostgreSQL end one of them, which answered 500. The loser is now told to try again, and its
+    transaction has left nothing behind."""
+    from oversight.models import SharingFeedback
+
+    shared = deadlocking_feedback(filer_a, bdc, project, monkeypatch)
     response = client_for(bdc).post(f"/api/v1/oversight/resources/{shared.pk}/feedback", {"text": "使用良好"},
                                     content_type="application/json")
     assert response.status_code == 409
@@ -377,20 +386,11 @@ def test_a_deadlock_on_a_web_page_shows_the_chinese_conflict_page_with_nothing_s
                                                                                       monkeypatch):
     """The same deadlock through the web form: not the generic 500 page but a 409 telling the user that nothing was
     changed and to try again (web/middleware.py)."""
-    import psycopg
     from django.db import OperationalError
 
     from oversight.models import SharingFeedback
 
-    shared = resource(filer_a, project, "学籍信息", sharing_type="unconditional", on_exchange_platform=True,
-                      in_public_catalogue=True)
-
-    def deadlocked(**kwargs):
-        SharingFeedback.objects.create(resource=shared, organisation=bdc.organisation, text="半途", recorded_on=date.today(),
-                                       recorded_by=bdc)
-        raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
-
-    monkeypatch.setattr("oversight.services.record", deadlocked)
+    shared = deadlocking_feedback(filer_a, bdc, project, monkeypatch)
     c = client_for(bdc)
     response = c.post(f"/oversight/shared/{shared.pk}/feedback/", {"text": "使用良好"})
     assert response.status_code == 409
