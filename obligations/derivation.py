@@ -92,6 +92,9 @@ class Context:
     today: date
     holidays: Container[date]
     profile_of: Callable[[Project], object]
+    # The facts of a whole batch of projects, read in a constant number of queries (``BatchFacts.load``);
+    # None on the one-project path, where each derivation reads its own facts.
+    facts: BatchFacts | None = None
 
 
 def _name(project: Project) -> str:
@@ -111,13 +114,19 @@ def declaration_round_obligations(project: Project, ctx: Context) -> list[Derive
     """A draft of the round's year must be submitted by the round's closing day (第十五条)."""
     from declarations.models import DeclarationMaterials, DeclarationRound
 
-    rounds = list(DeclarationRound.objects.filter(year=project.year).order_by("opens_on"))
-    if not rounds:
-        return []
-    submitted_round_id = (DeclarationMaterials.objects.filter(project=project)
-                          .values_list("submitted_round_id", flat=True).first())
-    submitted_at = (DeclarationMaterials.objects.filter(project=project)
-                    .values_list("submitted_at", flat=True).first())
+    if ctx.facts is not None:
+        rounds = ctx.facts.rounds.get(project.year, [])
+        if not rounds:
+            return []
+        submitted_round_id, submitted_at = ctx.facts.submission(project)
+    else:
+        rounds = list(DeclarationRound.objects.filter(year=project.year).order_by("opens_on"))
+        if not rounds:
+            return []
+        submitted_round_id = (DeclarationMaterials.objects.filter(project=project)
+                              .values_list("submitted_round_id", flat=True).first())
+        submitted_at = (DeclarationMaterials.objects.filter(project=project)
+                        .values_list("submitted_at", flat=True).first())
     rows = []
     for rnd in rounds:
         done_on = None
@@ -146,7 +155,9 @@ def opinion_obligations(project: Project, ctx: Context) -> list[Derived]:
     from reviews.models import OpinionRequest
 
     rows = []
-    for request in OpinionRequest.objects.filter(project=project).select_related("body"):
+    requests = (ctx.facts.opinions.get(project.pk, []) if ctx.facts is not None
+                else OpinionRequest.objects.filter(project=project).select_related("body"))
+    for request in requests:
         if not request.answered and project.stage != Stage.UNDER_APPROVAL:
             continue  # approval went on without it: nothing is owed any more
         due = shift_past_holidays(request.due_date, ctx.holidays)
@@ -167,6 +178,9 @@ def opinion_obligations(project: Project, ctx: Context) -> list[Derived]:
 def _acceptance_round(project: Project) -> int:
     from delivery.models import AcceptanceApplication, AcceptanceStatus
 
+    prefetched = getattr(project, "_prefetched_objects_cache", {}).get("acceptance_applications")
+    if prefetched is not None:
+        return sum(1 for a in prefetched if a.status == AcceptanceStatus.FAILED)
     return AcceptanceApplication.objects.filter(project=project, status=AcceptanceStatus.FAILED).count()
 
 
@@ -228,9 +242,14 @@ def monitoring_obligations(project: Project, ctx: Context) -> list[Derived]:
     if project.approval_date is None or project.stage not in IMPLEMENTATION_STAGES + (Stage.ACCEPTED,):
         return []
     profile = ctx.profile_of(project)
-    filed = oversight_monitoring_reports(project)
+    if ctx.facts is not None:
+        filed = ctx.facts.monitoring_reports.get(project.pk, {})
+        ended = ctx.facts.implementation_ended_on(project)
+    else:
+        filed = oversight_monitoring_reports(project)
+        ended = oversight_implementation_ended_on(project)
     facts = MonitoringFacts(implementation_started_on=project.approval_date, today=ctx.today,
-                            implementation_ended_on=oversight_implementation_ended_on(project),
+                            implementation_ended_on=ended,
                             reports=tuple(MonitoringReport(year=y, submitted_on=d) for y, d in filed.items()))
     rows = []
     for year in monitoring_years(facts, profile, ctx.holidays):
@@ -249,12 +268,14 @@ def self_evaluation_obligations(project: Project, ctx: Context) -> list[Derived]
     or the date the unit recorded (oversight.selectors.went_live_on)."""
     if project.stage in NO_SELF_EVALUATION:
         return []
-    went_live = oversight_went_live_on(project)
+    went_live = ctx.facts.went_live_on(project) if ctx.facts is not None else oversight_went_live_on(project)
     if went_live is None:
         return []
     profile = ctx.profile_of(project)
     opens, due = self_evaluation_window(went_live, profile, ctx.holidays)
-    filed = [d for d in oversight_self_evaluations(project) if d >= opens]
+    evaluations = (ctx.facts.self_evaluations.get(project.pk, []) if ctx.facts is not None
+                   else oversight_self_evaluations(project))
+    filed = [d for d in evaluations if d >= opens]
     return [Derived(
         source_key=f"self_evaluation:{project.pk}", kind=ObligationKind.SELF_EVALUATION,
         title=f"开展项目{_name(project)}绩效自评价（{opens} 至 {due}）", article=46,
@@ -269,19 +290,28 @@ def self_evaluation_obligations(project: Project, ctx: Context) -> list[Derived]
 def surplus_obligations(project: Project, ctx: Context) -> list[Derived]:
     from funding import selectors as funding
 
-    accounts = funding.final_accounts(project)
+    if ctx.facts is not None:
+        accounts = ctx.facts.final_accounts(project)
+        returned = tuple(amount for amount, _ in ctx.facts.surplus_returns.get(project.pk, []))
+    else:
+        accounts = funding.final_accounts(project)
+        returned = None
     if accounts is None or not accounts.goals_and_content_unchanged:
         return []
+    if returned is None:
+        returned = funding.returned_amounts(project)
     facts = SurplusFacts(approved_total_investment=accounts.approved_total, actual_total_spent=accounts.spent_total,
                          goals_and_content_unchanged=True, determined_on=accounts.settled_on, today=ctx.today,
-                         returned=funding.returned_amounts(project))
+                         returned=returned)
     surplus = accounts.approved_total - accounts.spent_total
     if surplus <= 0:
         return []
     due = surplus_return_due_date(facts, ctx.profile_of(project), ctx.holidays)
     outstanding = surplus_outstanding(facts)
     done_on = None
-    if outstanding == 0:
+    if outstanding == 0 and ctx.facts is not None:
+        done_on = max((on for _, on in ctx.facts.surplus_returns.get(project.pk, [])), default=None) or ctx.today
+    elif outstanding == 0:
         from funding.models import SurplusReturn
 
         done_on = (SurplusReturn.objects.filter(project=project).order_by("-returned_on")
@@ -316,14 +346,17 @@ def om_budget_obligations(project: Project, ctx: Context) -> list[Derived]:
 
     if project.stage != Stage.ACCEPTED:
         return []
-    ends = om_service_end(project)
+    ends = ctx.facts.om_service_end(project) if ctx.facts is not None else om_service_end(project)
     if ends is None:
         return []
     facts = OmBudgetFacts(round=OmRound.CONTINUING, service_ends_on=ends, today=ctx.today)
     opens, due = om_budget_declaration_window(facts, ctx.profile_of(project), ctx.holidays)
     budget_year = om_budget_declaration_year(facts) + 1
-    declared = (OmBudgetDeclaration.objects.filter(project=project, budget_year=budget_year)
-                .exclude(status=OmDeclarationStatus.REJECTED).values_list("declared_on", flat=True).first())
+    if ctx.facts is not None:
+        declared = ctx.facts.om_declared.get((project.pk, budget_year))
+    else:
+        declared = (OmBudgetDeclaration.objects.filter(project=project, budget_year=budget_year)
+                    .exclude(status=OmDeclarationStatus.REJECTED).values_list("declared_on", flat=True).first())
     return [Derived(
         source_key=f"om_budget:{project.pk}:{budget_year}", kind=ObligationKind.OM_BUDGET_DECLARATION,
         title=f"申报项目{_name(project)}{budget_year} 年度运维经费预算（本轮运维 {ends} 期满）", article=37, item=2,
@@ -341,8 +374,10 @@ def rectification_obligations(project: Project, ctx: Context) -> list[Derived]:
     from oversight.selectors import current_due_on
 
     rows = []
-    for r in (Rectification.objects.filter(finding__project=project).select_related("finding")
-              .prefetch_related("decisions").order_by("pk")):
+    rectifications = (ctx.facts.rectifications.get(project.pk, []) if ctx.facts is not None
+                      else Rectification.objects.filter(finding__project=project).select_related("finding")
+                      .prefetch_related("decisions").order_by("pk"))
+    for r in rectifications:
         due = shift_past_holidays(current_due_on(r), ctx.holidays)
         done_on = r.rectified_on if r.rectified_on is not None and r.recheck_passed is not False else None
         failed = " 复查不合格，须继续整改。" if r.recheck_passed is False else ""
@@ -397,15 +432,14 @@ def acceptance_sanction_obligations(project: Project, ctx: Context) -> list[Deri
                         opens_on=min(opens, ctx.today), due_on=None, url_name="delivery:project",
                         url_args=[project.pk],
                         detail="同时不安排该项目运行维护经费和政务云资源；完成验收并合格后解除。", **base)]
-    from .models import Obligation
-
-    existing = Obligation.objects.filter(source_key=key).values_list("opens_on", flat=True).first()
+    existing = _existing_opens(key, ctx)
     if existing is None:
         return []
-    # The sanction stood and is lifted now: keep it on record as done.
+    # The sanction stood and is lifted now: keep it on record as done, on the day it was first seen lifted.
     return [Derived(source_key=key, kind=ObligationKind.SANCTION,
                     title=f"项目{_name(project)}第三十二条限制措施已解除", article=32, opens_on=existing,
-                    due_on=None, done_on=ctx.today, url_name="delivery:project", url_args=[project.pk], **base)]
+                    due_on=None, done_on=_lifted_on(key, ctx, ctx.today), url_name="delivery:project",
+                    url_args=[project.pk], **base)]
 
 
 def oversight_sanction_obligations(project: Project, ctx: Context) -> list[Derived]:
@@ -417,7 +451,9 @@ def oversight_sanction_obligations(project: Project, ctx: Context) -> list[Deriv
 
     base = _base(project, ctx)
     rows = []
-    for v in Violation.objects.filter(project=project).order_by("year", "pk"):
+    violations = (ctx.facts.sharing_violations.get(project.pk, []) if ctx.facts is not None
+                  else Violation.objects.filter(project=project).order_by("year", "pk"))
+    for v in violations:
         year = v.year + 1
         facts = SharingViolation(project=f"{project.number} {project.name}", year=v.year,
                                  failed_to_share=v.failed_to_share, duplicate_collection=v.duplicate_collection)
@@ -433,20 +469,40 @@ def oversight_sanction_obligations(project: Project, ctx: Context) -> list[Deriv
     findings = [f for f in security_sanctions(facts) if f.rule == SECURITY_NO_NEW_SYSTEMS] if facts else []
     if findings:
         rows.append(Derived(source_key=key, kind=ObligationKind.SANCTION, title=findings[0].message, article=51,
-                            opens_on=_existing_opens(key) or ctx.today, due_on=None, url_name=OVERSIGHT_URL,
+                            opens_on=_existing_opens(key, ctx) or ctx.today, due_on=None, url_name=OVERSIGHT_URL,
                             url_args=[project.pk], **base))
-    elif (opened := _existing_opens(key)) is not None:
+    elif (opened := _existing_opens(key, ctx)) is not None:
         rows.append(Derived(source_key=key, kind=ObligationKind.SANCTION,
                             title=f"项目{_name(project)}第五十一条限制措施已解除", article=51, opens_on=opened,
-                            due_on=None, done_on=max(ctx.today, opened), url_name=OVERSIGHT_URL,
+                            due_on=None, done_on=_lifted_on(key, ctx, max(ctx.today, opened)), url_name=OVERSIGHT_URL,
                             url_args=[project.pk], **base))
     return rows
 
 
-def _existing_opens(key: str) -> date | None:
+def _existing(key: str, ctx: Context) -> tuple | None:
+    """(opens_on, status, done_on) of the stored obligation of ``key``, if any."""
     from .models import Obligation
 
-    return Obligation.objects.filter(source_key=key).values_list("opens_on", flat=True).first()
+    if ctx.facts is not None:
+        current = ctx.facts.existing.get(key)
+        return (current.opens_on, current.status, current.done_on) if current is not None else None
+    return Obligation.objects.filter(source_key=key).values_list("opens_on", "status", "done_on").first()
+
+
+def _existing_opens(key: str, ctx: Context) -> date | None:
+    current = _existing(key, ctx)
+    return current[0] if current is not None else None
+
+
+def _lifted_on(key: str, ctx: Context, default: date) -> date:
+    """The day a lifted sanction was first recorded as lifted. Recomputing later must not move it to the day of
+    that later run (the daily job recomputes only what changed, a full run everything: both give this date)."""
+    from .models import ObligationStatus
+
+    current = _existing(key, ctx)
+    if current is not None and current[1] == ObligationStatus.DONE and current[2] is not None:
+        return current[2]
+    return default
 
 
 PROJECT_DERIVATIONS = (declaration_round_obligations, opinion_obligations, acceptance_obligations,
@@ -491,3 +547,142 @@ def oversight_implementation_ended_on(project: Project) -> date | None:
     from oversight.selectors import implementation_ended_on
 
     return implementation_ended_on(project)
+
+
+# --- The facts of a batch of projects, read at once (the daily job over the whole portfolio) ---------------
+
+# What ``BatchFacts.load`` needs on each project of the batch: the one-to-one facts joined in, the acceptance
+# rows prefetched (``delivery.selectors.latest_deferral``/``latest_acceptance`` read them when prefetched).
+BATCH_SELECT_RELATED = ("unit__jurisdiction", "declaration", "construction", "approval", "go_live", "final_accounts",
+                        "security_profile")
+BATCH_PREFETCH_RELATED = ("acceptance_deferrals", "acceptance_applications")
+
+
+def _desc_first(values: list):
+    """What ``.order_by("-field").values_list("field", flat=True).first()`` returns for these values: the
+    database puts NULL first when sorting downwards on PostgreSQL and last on SQLite."""
+    from django.db import connection
+
+    if not values:
+        return None
+    if None in values and connection.vendor == "postgresql":
+        return None
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _one_to_one(project: Project, name: str):
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return getattr(project, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+@dataclass
+class BatchFacts:
+    """Every fact ``derive_for_project`` reads, for a batch of projects, in a constant number of queries
+    (the one-project path reads the same facts project by project: the results must be the same)."""
+
+    rounds: dict = field(default_factory=dict)              # year -> [DeclarationRound] by opening day
+    opinions: dict = field(default_factory=dict)            # project id -> [OpinionRequest with body]
+    monitoring_reports: dict = field(default_factory=dict)  # project id -> {year: submitted_on}
+    self_evaluations: dict = field(default_factory=dict)    # project id -> [filed_on]
+    surplus_returns: dict = field(default_factory=dict)     # project id -> [(amount, returned_on)]
+    om_contract_ends: dict = field(default_factory=dict)    # project id -> [last_day]
+    om_procurement_ends: dict = field(default_factory=dict)  # project id -> [service_last_day]
+    om_declared: dict = field(default_factory=dict)         # (project id, budget year) -> declared_on
+    rectifications: dict = field(default_factory=dict)      # project id -> [Rectification with finding, decisions]
+    sharing_violations: dict = field(default_factory=dict)  # project id -> [SharingViolation by year, pk]
+    existing: dict = field(default_factory=dict)            # source key -> Obligation of the batch's projects
+
+    @classmethod
+    def load(cls, projects: list[Project]) -> BatchFacts:
+        from django.db.models import prefetch_related_objects
+
+        from declarations.models import DeclarationRound
+        from funding.models import (
+            OmBudgetDeclaration,
+            OmContract,
+            OmDeclarationStatus,
+            Procurement,
+            SurplusReturn,
+        )
+        from oversight.models import MonitoringReport, Rectification, SelfEvaluation
+        from oversight.models import SharingViolation as Violation
+        from reviews.models import OpinionRequest
+
+        from .models import Obligation
+
+        ids = [p.pk for p in projects]
+        facts = cls()
+        missing = [name for name in BATCH_PREFETCH_RELATED
+                   if projects and name not in getattr(projects[0], "_prefetched_objects_cache", {})]
+        if missing:
+            prefetch_related_objects(projects, *missing)
+        years = {p.year for p in projects}
+        for rnd in DeclarationRound.objects.filter(year__in=years).order_by("opens_on"):
+            facts.rounds.setdefault(rnd.year, []).append(rnd)
+        for request in OpinionRequest.objects.filter(project_id__in=ids).select_related("body"):
+            facts.opinions.setdefault(request.project_id, []).append(request)
+        for pid, year, submitted_on in MonitoringReport.objects.filter(project_id__in=ids).values_list(
+                "project_id", "year", "submitted_on"):
+            facts.monitoring_reports.setdefault(pid, {})[year] = submitted_on
+        for pid, filed_on in SelfEvaluation.objects.filter(project_id__in=ids).values_list("project_id", "filed_on"):
+            facts.self_evaluations.setdefault(pid, []).append(filed_on)
+        for pid, amount, returned_on in SurplusReturn.objects.filter(project_id__in=ids).values_list(
+                "project_id", "amount", "returned_on"):
+            facts.surplus_returns.setdefault(pid, []).append((amount, returned_on))
+        for pid, last_day in OmContract.objects.filter(procurement__project_id__in=ids).values_list(
+                "procurement__project_id", "last_day"):
+            facts.om_contract_ends.setdefault(pid, []).append(last_day)
+        for pid, last_day in Procurement.objects.filter(project_id__in=ids, om_service=True).values_list(
+                "project_id", "service_last_day"):
+            facts.om_procurement_ends.setdefault(pid, []).append(last_day)
+        for pid, year, declared_on in (OmBudgetDeclaration.objects.filter(project_id__in=ids)
+                                       .exclude(status=OmDeclarationStatus.REJECTED).order_by("pk")
+                                       .values_list("project_id", "budget_year", "declared_on")):
+            facts.om_declared.setdefault((pid, year), declared_on)
+        for r in (Rectification.objects.filter(finding__project_id__in=ids).select_related("finding")
+                  .prefetch_related("decisions").order_by("pk")):
+            facts.rectifications.setdefault(r.finding.project_id, []).append(r)
+        for v in Violation.objects.filter(project_id__in=ids).order_by("year", "pk"):
+            facts.sharing_violations.setdefault(v.project_id, []).append(v)
+        facts.existing = {o.source_key: o for o in Obligation.objects.filter(project_id__in=ids)}
+        return facts
+
+    @staticmethod
+    def submission(project: Project) -> tuple[int | None, object]:
+        materials = _one_to_one(project, "declaration")
+        return (materials.submitted_round_id, materials.submitted_at) if materials is not None else (None, None)
+
+    @staticmethod
+    def final_accounts(project: Project):
+        return _one_to_one(project, "final_accounts")
+
+    @staticmethod
+    def accepted_on(project: Project) -> date | None:
+        from delivery.models import AcceptanceStatus
+
+        return _desc_first([a.decided_on for a in project.acceptance_applications.all()
+                            if a.status == AcceptanceStatus.PASSED])
+
+    def implementation_ended_on(self, project: Project) -> date | None:
+        # oversight.selectors.implementation_ended_on: accepted, or terminated — a terminated project has no
+        # monitoring duty, so only the acceptance date can matter here.
+        if project.stage == Stage.TERMINATED:
+            return oversight_implementation_ended_on(project)
+        return self.accepted_on(project)
+
+    def went_live_on(self, project: Project) -> date | None:
+        accepted = self.accepted_on(project)
+        if accepted is not None:
+            return accepted
+        go_live = _one_to_one(project, "go_live")
+        return go_live.went_live_on if go_live is not None else None
+
+    def om_service_end(self, project: Project) -> date | None:
+        ends = [d for d in (max(self.om_contract_ends.get(project.pk, []), default=None),
+                            _desc_first(self.om_procurement_ends.get(project.pk, []))) if d is not None]
+        return max(ends) if ends else None
