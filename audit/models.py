@@ -41,6 +41,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["organisation", "seq"]),
             models.Index(fields=["actor", "seq"]),
             models.Index(fields=["request_id"], name="audit_event_request_idx"),
+            # The audit search's user filter (actor_name = …) newest first: without it a user with few events
+            # walks the whole trail (issue #8). The organisation filter's trigram index is in migration 0004.
+            models.Index(fields=["actor_name", "seq"], name="audit_event_actor_name_idx"),
         ]
 
     def __str__(self) -> str:

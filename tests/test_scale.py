@@ -17,7 +17,7 @@ from catalogue.models import InformationSystem
 from declarations.models import Document
 from obligations.models import Obligation
 from projects.models import Project, Stage
-from scale.generator import Generator, volumes
+from scale.generator import APPROVED_STAGES, Generator, volumes
 
 TINY = 0.00004  # 40 projects, 400 audit events (10 a project), 200 document records: the floor of every table
 SMALL = 0.002  # 200 projects, 20,000 audit events (100 a project): more rows on every page
@@ -52,6 +52,31 @@ def test_generator_writes_the_planned_volumes_with_a_valid_audit_chain():
     assert rows["projects_project"].rows == 40 and rows["projects_project"].rate > 0
     assert rows["audit_auditevent"].rows == planned["audit_events"]
     assert "合计" in "\n".join(report.lines())
+
+
+@pytest.mark.django_db
+def test_projects_at_or_past_the_approval_stage_have_an_approval_application():
+    from reviews.models import ApprovalApplication, ApprovalPath
+
+    _generate(SMALL)
+    at_approval = Project.objects.filter(stage__in=[Stage.UNDER_APPROVAL, *APPROVED_STAGES])
+    assert at_approval.exists()
+    with_application = at_approval.filter(approval_application__isnull=False)
+    assert with_application.count() == at_approval.count()
+    # Drafts, submissions and listings have not reached approval (第十八条): no application yet.
+    assert not ApprovalApplication.objects.filter(
+        project__stage__in=[Stage.DRAFT, Stage.SUBMITTED, Stage.NOT_LISTED, Stage.LISTED]).exists()
+    paths = set(ApprovalApplication.objects.values_list("path", flat=True))
+    assert paths == {ApprovalPath.TWO_STAGE, ApprovalPath.MERGED, ApprovalPath.PURCHASED_SERVICE}
+    # A merged implementation plan only up to 2000万 (第十八条第二款（三）); approved two-stage projects carry
+    # their feasibility approval; the application's amount is the project's.
+    assert not ApprovalApplication.objects.filter(path=ApprovalPath.MERGED, total_investment__gt=20_000_000).exists()
+    two_stage_approved = ApprovalApplication.objects.filter(path=ApprovalPath.TWO_STAGE,
+                                                            project__approval_date__isnull=False)
+    assert two_stage_approved.exists()
+    assert not two_stage_approved.filter(feasibility_approval_date__isnull=True).exists()
+    for app in ApprovalApplication.objects.select_related("project")[:50]:
+        assert app.total_investment == app.project.total_investment
 
 
 @pytest.mark.django_db
@@ -142,3 +167,48 @@ def test_query_count_of_each_page_does_not_grow_with_the_rows_shown():
     # The larger dataset really shows more rows on the pages that list things (so the test can fail).
     assert large["project detail + timeline"][1] > small["project detail + timeline"][1]
     assert large["to-do list"][1] > small["to-do list"][1]
+
+
+@pytest.mark.django_db
+def test_audit_search_pages_by_seq_with_the_same_queries_on_every_page():
+    """Keyset pagination (issue #8): a deep page costs the same queries as the first, with no COUNT and no OFFSET
+    (both grow with the trail); the pages follow each other without gaps or overlaps, and filters still apply."""
+    import re
+
+    from audit.services import record
+
+    _generate(SMALL)
+    auditor = User.objects.get(username="scale-auditor")
+    with transaction.atomic():
+        record(actor=auditor, action="audit.viewed", object_label="<script>alert(1)</script>", object_type="x")
+    client = Client()
+    client.force_login(auditor)
+    url = reverse("audit:search")
+    client.get(url)  # warm per-process caches
+    seen, pages, counts = [], 0, []
+    next_query = ""
+    while pages < 4:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url + ("?" + next_query if next_query else ""))
+        html = response.content.decode()
+        sql = " ".join(q["sql"].upper() for q in ctx.captured_queries)
+        assert "COUNT(" not in sql and "OFFSET" not in sql
+        seqs = [int(s) for s in re.findall(r'<td class="num">(\d+)</td>', html)]
+        assert len(seqs) == 50 and seqs == sorted(seqs, reverse=True)
+        seen += seqs
+        counts.append(len(ctx.captured_queries))
+        next_query = re.search(r'class="pager"><a href="\?([^"]+)"', html).group(1).replace("&amp;", "&")
+        pages += 1
+    assert len(set(counts)) == 1, f"queries per page changed with depth: {counts}"
+    newest = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True)[:200]
+    assert seen == list(newest)  # consecutive pages, newest first, nothing skipped or repeated
+    first = client.get(url).content.decode()
+    # Values are escaped (the rows are built in Python, not by the template engine).
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in first and "<script>alert(1)" not in first
+    # The filters still filter: one user's events only, and a date range with no events shows none.
+    filer = "scale-filer-00002"
+    only = client.get(url, {"actor": filer}).content.decode()
+    assert only.count("<tr><td") == min(50, AuditEvent.objects.filter(actor_name=filer).count()) > 0
+    assert "scale-filer-00001<" not in only
+    none = client.get(url, {"date_from": "2001-01-01", "date_to": "2001-01-02"}).content.decode()
+    assert "没有符合条件的审计事件" in none
