@@ -40,7 +40,6 @@ def record(*, actor, action: str, obj=None, project=None, before: dict | None = 
         raise RuntimeError("审计记录必须在业务事务内写入")
     if outcome not in OUTCOMES:
         raise ValueError(f"审计结果只能是 {', '.join(OUTCOMES)}，不能是 {outcome!r}")
-    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     organisation = actor.organisation if is_user else None
     if is_user:
@@ -53,8 +52,6 @@ def record(*, actor, action: str, obj=None, project=None, before: dict | None = 
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)
     event = AuditEvent(
-        seq=head.seq + 1,
-        at=timezone.now(),
         actor=actor if is_user else None,
         actor_name=actor.get_username() if is_user else SYSTEM,
         roles=roles[:200],
@@ -73,8 +70,14 @@ def record(*, actor, action: str, obj=None, project=None, before: dict | None = 
         client_ip=client_ip_var.get() or "local",
         request_id=request_id_var.get() or f"sys-{uuid.uuid4().hex}",
         algorithm=current_algorithm(),
-        prev_hash=head.hash,
     )
+    # Everything above is prepared before the chain head is locked: the lock serialises every writer of the
+    # platform, so only what needs the previous link (seq, prev_hash, the MAC) and the two writes happen under it,
+    # and it is held until the caller commits — which is why actions record as their last step (issue #8).
+    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
+    event.seq = head.seq + 1
+    event.at = timezone.now()  # taken under the lock, so times never run backwards along the chain
+    event.prev_hash = head.hash
     event.hash = event_hash(head.hash, event)
     event.save(force_insert=True)
     head.seq = event.seq

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Subquery
 
 from accounts.models import Jurisdiction
 from audit.services import record
@@ -45,6 +46,51 @@ def _parents() -> dict[str, str | None]:
     return {code: parent for code, parent in Jurisdiction.objects.values_list("code", "parent__code")}
 
 
+# Parsed current documents, per process, under the identity of the rows they were parsed from. A profile is never
+# edited in place (policy.models): a change is a new row and the old one stops being current, so the current
+# rows' (pk, version, created_at) and their jurisdiction codes name the content. Every resolution still asks the
+# database which rows are current, so a profile saved by any process applies at once; what is saved is re-reading
+# and re-validating every profile's parameters and the whole jurisdiction table on every action (issue #8).
+_documents_cache: tuple[tuple, list[ProfileDocument]] | None = None
+_IDENTITY = ("pk", "version", "created_at", "jurisdiction__code", "parent_jurisdiction__code")
+
+
+def _current_documents_cached(key: tuple) -> list[ProfileDocument]:
+    global _documents_cache
+    cached = _documents_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    profiles = list(PolicyProfile.objects.filter(is_current=True).select_related("jurisdiction", "parent_jurisdiction"))
+    documents = [to_document(p) for p in profiles]
+    # Stored under the identity of the rows actually parsed (a profile saved in between gives another key).
+    _documents_cache = (tuple(sorted((p.pk, p.version, p.created_at, p.jurisdiction.code,
+                                      p.parent_jurisdiction.code if p.parent_jurisdiction_id else None)
+                                     for p in profiles)), documents)
+    return documents
+
+
+def _resolve(jurisdiction_code: str, on: date) -> ResolvedProfile:
+    """One narrow query: the identity of the current profile rows, each carrying the parents of
+    ``jurisdiction_code`` up to three levels (province → city → county); the whole table only for a deeper tree."""
+    place = Jurisdiction.objects.filter(code=jurisdiction_code)
+    ancestors = ("parent__code", "parent__parent__code", "parent__parent__parent__code")
+    rows = list(PolicyProfile.objects.filter(is_current=True)
+                .annotate(**{f"up{i}": Subquery(place.values(name)[:1]) for i, name in enumerate(ancestors)})
+                .values_list(*_IDENTITY, "up0", "up1", "up2"))
+    documents = _current_documents_cached(tuple(sorted(row[:5] for row in rows)))
+    parents: dict[str, str | None] = {}
+    if rows and rows[0][7] is not None:
+        parents = _parents()
+    elif rows:
+        child = jurisdiction_code
+        for parent in rows[0][5:8]:
+            parents[child] = parent
+            if parent is None:
+                break
+            child = parent
+    return resolve(documents, jurisdiction_code, on, parents)
+
+
 # Within ``memoised_profiles()`` each (jurisdiction, day) is resolved once: pages that resolve per project (the
 # province dashboard's sanctions) would otherwise run two queries per project (issue #8, docs/scaling.md).
 _resolved: ContextVar[dict | None] = ContextVar("resolved_profiles", default=None)
@@ -63,10 +109,10 @@ def resolve_for(jurisdiction_code: str, on: date) -> ResolvedProfile:
     """The profile in force for a jurisdiction on a day (city → province); raises NoProfileInForce."""
     memo = _resolved.get()
     if memo is None:
-        return resolve(current_documents(), jurisdiction_code, on, _parents())
+        return _resolve(jurisdiction_code, on)
     key = (jurisdiction_code, on)
     if key not in memo:
-        memo[key] = resolve(current_documents(), jurisdiction_code, on, _parents())
+        memo[key] = _resolve(jurisdiction_code, on)
     return memo[key]
 
 

@@ -52,6 +52,9 @@ def get_project_for_user(user, pk, *, for_update: bool = False) -> Project:
         note_refused("projects.project", pk)
         raise Http404("项目不存在或无权查看") from exc
     if for_update:
-        # Lock the row itself (no joins: PostgreSQL cannot lock the nullable side of a join).
-        project = Project.objects.select_for_update().get(pk=project.pk)
+        # Lock the project row only (``of=("self",)``: PostgreSQL cannot lock the nullable side of a join, and the
+        # unit's rows must not be locked by every action on one of its projects). The unit and its jurisdiction
+        # come in the same query because every action resolves the profile in force for them (issue #8).
+        project = (Project.objects.select_related("unit__jurisdiction").select_for_update(of=("self",))
+                   .get(pk=project.pk))
     return project

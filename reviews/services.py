@@ -112,6 +112,10 @@ def conclusion_record(*, actor, project_id: int, conclusion: str, text: str = ""
     before = {"conclusion": current.conclusion, "text": current.text} if current else {}
     if current is None:
         current = ReviewConclusion(project=project, body=actor.organisation)
+    else:
+        # The audit label (str(current)) names the project and the body: use the rows already loaded (the locked
+        # project, the actor's organisation) instead of fetching them again (issue #8).
+        current.project, current.body = project, actor.organisation
     current.conclusion, current.text, current.by, current.at = conclusion, text.strip(), actor, timezone.now()
     current.save()
     record(actor=actor, action="review.conclusion_recorded", obj=current, project=project, before=before,

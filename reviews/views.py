@@ -177,11 +177,13 @@ def _act(request, pk, action, success):
 @login_required
 @require_POST
 def conclusion(request, pk: int):
-    get_project_for_user(request.user, pk)  # SECURITY.md 9: another unit's project is 404 before any input check
     form = ConclusionForm(request.POST)
     if not form.is_valid():
+        get_project_for_user(request.user, pk)  # SECURITY.md 9: another unit's project is 404 before any input check
         _form_errors(request, form)
         return redirect("reviews:project", pk=pk)
+    # Valid input: the service's own get_project_for_user is its first step, so another unit's project is still a
+    # 404 before anything else is checked (SECURITY.md 9) — without reading the project twice (issue #8).
     return _act(request, pk, lambda: services.conclusion_record(actor=request.user, project_id=pk, **form.cleaned_data),
                 "已记录集中审查结论")
 

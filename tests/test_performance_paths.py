@@ -267,3 +267,126 @@ def test_opinion_lead_times_are_counted_by_local_day_as_each_request_counts_them
     assert shown == expected
     assert shown[finance.name][3] == {"n": 2, "avg": 3.0, "min": 1, "max": 5}
     assert shown[office.name][3] == {"n": 2, "avg": 5.0, "min": 0, "max": 10}
+
+
+# --- a lifecycle action over HTTP: the centralized-review conclusion (issue #8) --------------------
+
+# Queries of one conclusion POST (session + CSRF + permission + row lock + profile + write + audit chain), counted
+# by the test below; it was 23 before issue #8's fix (the project read twice, its unit and jurisdiction fetched
+# one by one, every profile and the whole jurisdiction table re-read and re-parsed, the audit label fetching the project and the body again).
+CONCLUSION_POST_QUERIES = 17
+
+
+def _conclusion_post(client, project, conclusion="agree", text="") -> tuple[int, object]:
+    from reviews.models import ReviewConclusion  # noqa: F401 (the model the POST writes)
+
+    token = client.cookies["csrftoken"].value
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/reviews/projects/{project.pk}/conclusion/", {"conclusion": conclusion, "text": text},
+                               HTTP_X_CSRFTOKEN=token)
+    return len(queries), response
+
+
+def _reviewer_client(user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # the CSRF check runs, as for the browser and the benchmark
+    client.force_login(user)
+    client.get("/")  # sets the CSRF cookie
+    return client
+
+
+@pytest.mark.django_db
+def test_conclusion_post_query_count_does_not_grow_with_the_data(filer_a, filer_b):
+    from accounts.models import OrgKind, Role
+    from audit.chain import verify
+    from audit.models import AuditEvent
+    from reviews.models import ReviewConclusion
+    from tests.test_reviews import reviewer, submit
+
+    drc = reviewer(OrgKind.DRC)
+    client = _reviewer_client(drc)
+    first = submit(factories.project(filer_a, name="甲单位审查项目"))
+    small_new, response = _conclusion_post(client, first, "disagree", "资金渠道不明")
+    assert response.status_code == 302 and response["Location"] == f"/reviews/projects/{first.pk}/"
+    small_revise, _ = _conclusion_post(client, first)
+
+    # Larger: more units' submitted projects, the other bodies' conclusions, a longer audit chain.
+    for i in range(8):
+        other = submit(factories.project(filer_b if i % 2 else filer_a, name=f"其他申报项目{i}"))
+        for kind in (OrgKind.LEADING_GROUP_OFFICE, OrgKind.FINANCE):
+            from reviews import services as review_services
+
+            review_services.conclusion_record(actor=reviewer(kind), project_id=other.pk, conclusion="agree")
+    second = submit(factories.project(filer_b, name="乙单位审查项目"))
+    review_services.conclusion_record(actor=reviewer(OrgKind.FINANCE), project_id=second.pk, conclusion="agree")
+    large_new, _ = _conclusion_post(client, second, "agree_with_conditions", "运维经费须另行核定")
+    large_revise, response = _conclusion_post(client, second)
+    assert response.status_code == 302
+
+    assert small_new == small_revise == large_new == large_revise <= CONCLUSION_POST_QUERIES
+    # What the reviewer and the auditor see is unchanged: the current conclusion, both revisions audited with the
+    # body's label, and the chain intact.
+    assert ReviewConclusion.objects.get(project=second, body=drc.organisation, is_current=True).conclusion == "agree"
+    events = list(AuditEvent.objects.filter(project=second, action="review.conclusion_recorded", actor=drc)
+                  .order_by("seq"))
+    assert [e.after["conclusion"] for e in events] == ["agree_with_conditions", "agree"]
+    assert events[-1].before == {"conclusion": "agree_with_conditions", "text": "运维经费须另行核定"}
+    assert events[-1].object_label == f"{second.number} {second.name} · {drc.organisation.name} · 同意"
+    assert events[-1].roles == Role.REVIEWER and events[-1].organisation_name == drc.organisation.name
+    assert verify(AuditEvent.objects.order_by("seq")).ok
+
+
+@pytest.mark.django_db
+def test_conclusion_post_still_refuses_what_it_refused(filer_a, filer_b, auditor, client_for):
+    """The view no longer reads the project before a valid form: the service's read is the first step, so another
+    unit's project is still a 404 (audited once as refused) and a reader who is no review body is still a 403."""
+    from audit.models import AuditEvent
+    from reviews.models import ReviewConclusion
+    from tests.test_reviews import submit
+
+    draft = factories.project(filer_b, name="乙单位草稿")
+    submitted = submit(factories.project(filer_a, name="甲单位申报"))
+    other_filer = client_for(filer_a)
+    response = other_filer.post(f"/reviews/projects/{draft.pk}/conclusion/", {"conclusion": "agree"})
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(action="access.refused", actor=filer_a, object_id=str(draft.pk)).count() == 1
+    response = other_filer.post(f"/reviews/projects/{draft.pk}/conclusion/", {"conclusion": "无效"})
+    assert response.status_code == 404  # invalid input on an invisible project: 404 before any input check
+    response = client_for(auditor).post(f"/reviews/projects/{submitted.pk}/conclusion/", {"conclusion": "agree"})
+    assert response.status_code == 403
+    assert not ReviewConclusion.objects.filter(project__in=[draft, submitted]).exists()
+
+
+@pytest.mark.django_db
+def test_profile_cache_follows_a_new_version_and_a_reparented_jurisdiction_at_once(drc_reviewer):
+    """The parsed profiles are kept per process, but the rows in force are asked for on every resolution: a new
+    version saved (by any process) and a jurisdiction moved under another parent apply to the next resolution."""
+    from datetime import date
+
+    from accounts.models import Jurisdiction
+    from policy.models import PolicyProfile
+    from policy.services import resolve_for, save_profile
+
+    day = date(2026, 6, 1)
+    province = PolicyProfile.objects.get(is_current=True, jurisdiction__code="510000")
+    assert resolve_for("510100", day).value("trial_run.months") == province.parameters["trial_run.months"]
+    with CaptureQueriesContext(connection) as warm:
+        resolve_for("510100", day)
+    assert len(warm) == 1  # which rows are current, with the jurisdiction's parents; nothing parsed again
+    save_profile({"key": "chengdu-test", "name": "成都市测试配置", "jurisdiction": "510100",
+                  "parent_jurisdiction": "510000", "effective_from": "2026-01-01",
+                  "parameters": {"trial_run.months": 5}}, actor=drc_reviewer)
+    assert resolve_for("510100", day).value("trial_run.months") == 5
+    assert resolve_for("510100", day).version_label.startswith("chengdu-test@v1+")
+    save_profile({"key": "chengdu-test", "name": "成都市测试配置", "jurisdiction": "510100",
+                  "parent_jurisdiction": "510000", "effective_from": "2026-01-01",
+                  "parameters": {"trial_run.months": 4}}, actor=drc_reviewer)
+    assert resolve_for("510100", day).value("trial_run.months") == 4
+    # A county under 成都 inherits 成都's value; moved under another city, it no longer does.
+    county = Jurisdiction.objects.create(code="510199", name="测试县", level="county",
+                                         parent=Jurisdiction.objects.get(code="510100"))
+    assert resolve_for(county.code, day).value("trial_run.months") == 4
+    county.parent = Jurisdiction.objects.get(code="510300")
+    county.save()
+    assert resolve_for(county.code, day).value("trial_run.months") == province.parameters["trial_run.months"]
