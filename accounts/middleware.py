@@ -1,8 +1,9 @@
 """Session limits and forced steps, checked on every request after authentication.
 
 * SECURITY.md 4: a session idle longer than SESSION_IDLE_SECONDS or older than SESSION_ABSOLUTE_SECONDS
-  ends (logout deletes its row). The idle limit is also the cookie's age, renewed on each request
-  (SESSION_SAVE_EVERY_REQUEST), so the database row expires on its own as well.
+  ends (logout deletes its row). The idle limit is also the cookie's age, renewed whenever the last-seen time
+  moves, at most once every SESSION_TOUCH_SECONDS (60), so the database row expires on its own as well; the
+  limit is measured from the recorded last-seen time, so it can end a session up to a minute early, never late.
 * SECURITY.md 2: a password older than PASSWORD_MAX_AGE_DAYS, or one set by an administrator, sends
   every page to the password change page.
 * SECURITY.md 6: an account holding a role listed in OTP_REQUIRED_ROLES without a second factor is
@@ -63,7 +64,8 @@ class SessionSecurityMiddleware:
             return self._end(request, f"超过 {idle // 60} 分钟未操作，已自动退出，请重新登录。")
         if login_at is None:
             session[LOGIN_AT] = now
-        session[SEEN_AT] = now
+        if seen_at is None or now - float(seen_at) >= int(getattr(settings, "SESSION_TOUCH_SECONDS", 60)):
+            session[SEEN_AT] = now  # marks the session modified: its row and cookie are renewed with this response
 
         static = settings.STATIC_URL or "/static/"
         if request.path_info.startswith(static) or _view_name(request) in EXEMPT_VIEWS:

@@ -240,7 +240,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+# The session row (and its cookie's expiry) is renewed when accounts.middleware moves the last-seen time, at most
+# once every SESSION_TOUCH_SECONDS, not on every request: writing and committing the row on every request was the
+# main fixed cost of a signed-in page (issue #8). The idle limit can only come up to a minute early, never late.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = int(os.environ.get("SESSION_TOUCH_SECONDS", "60"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False

@@ -14,7 +14,9 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import otp, services
@@ -243,8 +245,25 @@ def test_r03_an_api_token_does_not_get_round_a_lock_or_a_disablement(client, fil
 # --- R04 session limits ---------------------------------------------------------------------------------------
 
 def test_r04_session_settings_are_within_the_limits(settings):
-    assert settings.SESSION_COOKIE_AGE <= 1800 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE <= 1800 and 0 < settings.SESSION_TOUCH_SECONDS <= 60
     assert settings.SESSION_ABSOLUTE_SECONDS <= 8 * 3600
+
+
+def test_r04_activity_renews_the_session_at_most_once_a_minute_and_never_extends_the_idle_limit(client, filer_a):
+    post_login(client, "filer_a", PW)
+    key = client.session.session_key
+    expiry = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as quiet:
+        assert client.get("/projects/").status_code == 200
+    assert not [q for q in quiet.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+    assert Session.objects.get(session_key=key).expire_date == expiry
+    # Last seen 61 s ago: this request moves the mark and renews the row's expiry (and the cookie's).
+    _shift_session(client, **{SEEN_AT: time.time() - 61})
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(minutes=29))
+    assert client.get("/projects/").status_code == 200
+    assert abs(client.session[SEEN_AT] - time.time()) < 5
+    assert Session.objects.get(session_key=key).expire_date - timezone.now() > timedelta(minutes=29, seconds=50)
+    assert client.cookies["sessionid"]["max-age"] == 1800
 
 
 def _shift_session(c, **marks):
