@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,6 +13,7 @@ from projects.models import Stage
 from projects.selectors import can_see_portfolio, get_project_for_user
 from projects.services import ActionRefused
 from rules.ch04_construction import STANDING_LABELS, acceptance_sanctions, acceptance_standing
+from web.actions import Action, run_posted_action
 
 from . import forms, pdf, selectors, services
 from .models import (
@@ -30,15 +28,6 @@ from .models import (
     TerminationStatus,
     TroubleReport,
 )
-
-
-@dataclass(frozen=True)
-class Action:
-    title: str
-    form: type
-    run: Callable  # (actor, project_id, cleaned_data) -> success message
-    allowed: Callable  # (user, project) -> bool: whether the page offers it
-    confirm: str = ""
 
 
 def _unit(stages):
@@ -291,33 +280,15 @@ def project_page(request, project_id: int):
 @require_http_methods(["POST"])
 def act(request, project_id: int, action: str):
     project = get_project_for_user(request.user, project_id)
-    spec = ACTIONS.get(action)
-    if spec is None:
-        raise Http404("没有此操作")
-    form = _form(spec, project, request.POST, request.FILES)
-    refusal = None
-    if form.is_valid():
-        try:
-            message = spec.run(request.user, project.pk, form.cleaned_data)
-        except ActionRefused as exc:
-            refusal = exc
-            form.add_error(None, exc.message)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
-        else:
-            messages.success(request, message)
-            return redirect("delivery:project", project_id=project.pk)
-    project.refresh_from_db()
-    key = action
-    for hidden in ("change_id", "report_id", "request_id", "participant_id"):
-        if hidden in form.fields and form.data.get(hidden):
-            key = f"{action}:{form.data.get(hidden)}"
+    posted = run_posted_action(request, project, ACTIONS, action, {},
+                               bind=lambda spec: _form(spec, project, request.POST, request.FILES),
+                               row_fields=("change_id", "report_id", "request_id", "participant_id"))
+    if posted.done:
+        return redirect("delivery:project", project_id=project.pk)
+    refusal = posted.refusal
     status = 403 if refusal is not None and refusal.status == 403 else (409 if refusal else 422)
-    return render(request, "delivery/project.html", _context(request, project, {key: form}, refusal), status=status)
+    return render(request, "delivery/project.html", _context(request, project, {posted.key: posted.form}, refusal),
+                  status=status)
 
 
 @login_required
