@@ -476,10 +476,13 @@ class Generator:
     def approval_applications(self) -> int:
         """One approval application (第十八条、第十九条) for every project at or past the approval stage: a purchased
         service goes by its service needs plan (第十九条), a large self-built project in two stages (feasibility
-        study, then the preliminary design with its budget estimate, 第十八条第一款, 第二十五条), one of at most 2000万
-        by a merged implementation plan (第十八条第二款（三）). Approved projects carry their feasibility approval."""
+        study, then the preliminary design with its budget estimate, 第十八条第一款, 第二十五条), one of at most the profile's
+        merged-plan limit (2000万 in the provincial profile) by a merged implementation plan (第十八条第二款（三）). Approved projects carry their feasibility approval."""
         objs = []
-        two_stage_from = Decimal("20000000")  # 2000万: the merged plan's limit (第十八条第二款（三）)
+        # The merged plan's limit (第十八条第二款第三项) as the provincial profile sets it, not a copy of its figure.
+        from policy.services import resolve_for
+
+        two_stage_from = resolve_for("510000", self.now.date()).value("merged_plan.max_total_investment")
         for p in self.project_objs:
             if p.stage not in UNDER_APPROVAL_OR_LATER:
                 continue
