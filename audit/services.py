@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import signals
 from django.utils import timezone
 
 from rules.findings import Finding
@@ -74,13 +75,68 @@ def record(*, actor, action: str, obj=None, project=None, before: dict | None = 
     # Everything above is prepared before the chain head is locked: the lock serialises every writer of the
     # platform, so only what needs the previous link (seq, prev_hash, the MAC) and the two writes happen under it,
     # and it is held until the caller commits — which is why actions record as their last step (issue #8).
-    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
-    event.seq = head.seq + 1
+    using = router.db_for_write(AuditEvent)
+    connection = connections[using]
+    statements = _statements.get(using)
+    if statements is None:
+        statements = _statements[using] = _ChainStatements(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statements.lock_head, [1])
+        head = cursor.fetchone()
+    if head is None:  # the first event of a new database: the head row is created (and locked) here
+        created = ChainHead.objects.select_for_update().get_or_create(id=1)[0]
+        head = (created.seq, created.hash)
+    head_seq, head_hash = head
+    event.seq = head_seq + 1
     event.at = timezone.now()  # taken under the lock, so times never run backwards along the chain
-    event.prev_hash = head.hash
-    event.hash = event_hash(head.hash, event)
-    event.save(force_insert=True)
-    head.seq = event.seq
-    head.hash = event.hash
-    head.save(update_fields=["seq", "hash"])
+    event.prev_hash = head_hash
+    event.hash = event_hash(head_hash, event)
+    statements.insert(event, connection, using)
+    with connection.cursor() as cursor:
+        cursor.execute(statements.update_head, [event.seq, event.hash, 1])
     return event
+
+
+class _ChainStatements:
+    """The chain's three statements under the lock, written once per database from the models' columns.
+
+    They do what ``select_for_update().get_or_create``, ``AuditEvent.save(force_insert=True)`` and
+    ``ChainHead.save(update_fields=...)`` did — the same columns, values prepared by each field's own
+    ``get_db_prep_save``, the same pre_save/post_save signals (obligations listen to post_save) — without building
+    the ORM's queries again on every action, which cost about as much as the rest of the record (issue #8)."""
+
+    def __init__(self, connection):
+        q = connection.ops.quote_name
+        head, event = ChainHead._meta, AuditEvent._meta
+        seq, hash_ = q(head.get_field("seq").column), q(head.get_field("hash").column)
+        table, pk = q(head.db_table), q(head.pk.column)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        self.lock_head = f"SELECT {seq}, {hash_} FROM {table} WHERE {pk} = %s{lock}"
+        self.update_head = f"UPDATE {table} SET {seq} = %s, {hash_} = %s WHERE {pk} = %s"
+        self.fields = [f for f in event.local_concrete_fields if f is not event.auto_field]
+        self.insert_sql = (f"INSERT INTO {q(event.db_table)} ({', '.join(q(f.column) for f in self.fields)}) "
+                           f"VALUES ({', '.join(['%s'] * len(self.fields))})")
+        self.returning = connection.features.can_return_columns_from_insert
+        if self.returning:
+            returning_sql, _ = connection.ops.return_insert_columns([event.pk])
+            self.insert_sql = f"{self.insert_sql} {returning_sql}"
+
+    def insert(self, event: AuditEvent, connection, using: str) -> None:
+        # What save() checks first: an unsaved related object (actor, organisation, project) is an error, not NULL.
+        event._prepare_related_fields_for_save(operation_name="save")
+        signals.pre_save.send(sender=AuditEvent, instance=event, raw=False, using=using, update_fields=None)
+        params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in self.fields]
+        with connection.cursor() as cursor:
+            cursor.execute(self.insert_sql, params)
+            if self.returning:
+                pk = cursor.fetchone()[0]
+            else:
+                pk = connection.ops.last_insert_id(cursor, AuditEvent._meta.db_table, AuditEvent._meta.pk.column)
+        event.pk = AuditEvent._meta.pk.to_python(pk)
+        event._state.adding = False
+        event._state.db = using
+        signals.post_save.send(sender=AuditEvent, instance=event, created=True, update_fields=None, raw=False,
+                               using=using)
+
+
+_statements: dict[str, _ChainStatements] = {}

@@ -181,7 +181,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30"))
 LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("LOGIN_IP_FAILURE_LIMIT", "50"))
-AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+# accounts.backends: Django's ModelBackend and database sessions, reading the signed-in user with its organisation
+# and roles in one statement and the session row with one prepared statement (issue #8: the signed-in floor).
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutBackend", "accounts.backends.AccountBackend"]
+SESSION_ENGINE = "accounts.backends"
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -322,6 +325,10 @@ LOGGING = {
 # database: SM4_KEY / SM2_PRIVATE_KEY (hex) come from the environment or from the files named by *_FILE.
 NATIONAL_CRYPTO = env_bool("NATIONAL_CRYPTO", False)
 CRYPTO_PROVIDER = os.environ.get("CRYPTO_PROVIDER", "gmcrypto.provider.SoftwareCryptoProvider")
+
+# The province dashboard reads a stored summary of its figures (dashboards.snapshots, issue #8); one older than
+# this many seconds, or of another day, is still shown with its time and its recomputation is queued.
+DASHBOARD_SNAPSHOT_MAX_AGE_SECONDS = int(os.environ.get("DASHBOARD_SNAPSHOT_MAX_AGE_SECONDS", "300"))
 
 # Bench-only reference views (/bench/hello/, /bench/lock-update-insert/) for bench/run (issue #8).
 # Never on in production: config.production turns it off.

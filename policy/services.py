@@ -8,8 +8,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Subquery
+from django.db import connections, router, transaction
 
 from accounts.models import Jurisdiction
 from audit.services import record
@@ -52,7 +51,6 @@ def _parents() -> dict[str, str | None]:
 # database which rows are current, so a profile saved by any process applies at once; what is saved is re-reading
 # and re-validating every profile's parameters and the whole jurisdiction table on every action (issue #8).
 _documents_cache: tuple[tuple, list[ProfileDocument]] | None = None
-_IDENTITY = ("pk", "version", "created_at", "jurisdiction__code", "parent_jurisdiction__code")
 
 
 def _current_documents_cached(key: tuple) -> list[ProfileDocument]:
@@ -69,14 +67,60 @@ def _current_documents_cached(key: tuple) -> list[ProfileDocument]:
     return documents
 
 
+class _CurrencyCheck:
+    """The one statement every resolution runs: the identity of the current profile rows, each carrying the
+    parents of the jurisdiction up to three levels (province → city → county). Written once per database from the
+    models' tables and columns: the ORM built the same query anew on every action, most of the resolution's cost
+    (issue #8). ``created_at`` goes through the ORM's converters so the identity equals the one of the parsed rows."""
+
+    def __init__(self, connection):
+        q = connection.ops.quote_name
+        profile, place = PolicyProfile._meta, Jurisdiction._meta
+        code, parent, pk = (q(place.get_field("code").column), q(place.get_field("parent").column),
+                            q(place.pk.column))
+        table = q(place.db_table)
+        self.sql = (
+            f"SELECT p.{q(profile.pk.column)}, p.{q(profile.get_field('version').column)}, "
+            f"p.{q(profile.get_field('created_at').column)}, j.{code}, pj.{code}, a1.{code}, a2.{code}, a3.{code} "
+            f"FROM {q(profile.db_table)} p "
+            f"INNER JOIN {table} j ON j.{pk} = p.{q(profile.get_field('jurisdiction').column)} "
+            f"LEFT JOIN {table} pj ON pj.{pk} = p.{q(profile.get_field('parent_jurisdiction').column)} "
+            f"LEFT JOIN {table} place ON place.{code} = %s "
+            f"LEFT JOIN {table} a1 ON a1.{pk} = place.{parent} "
+            f"LEFT JOIN {table} a2 ON a2.{pk} = a1.{parent} "
+            f"LEFT JOIN {table} a3 ON a3.{pk} = a2.{parent} "
+            f"WHERE p.{q(profile.get_field('is_current').column)} = %s"
+        )
+        col = profile.get_field("created_at").get_col("p")
+        self.created_at = (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+
+    def rows(self, connection, jurisdiction_code: str) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [jurisdiction_code, True])
+            rows = cursor.fetchall()
+        col, converters = self.created_at
+        if not converters:
+            return rows
+        converted = []
+        for row in rows:
+            created_at = row[2]
+            for converter in converters:
+                created_at = converter(created_at, col, connection)
+            converted.append((*row[:2], created_at, *row[3:]))
+        return converted
+
+
+_currency_checks: dict[str, _CurrencyCheck] = {}
+
+
 def _resolve(jurisdiction_code: str, on: date) -> ResolvedProfile:
-    """One narrow query: the identity of the current profile rows, each carrying the parents of
-    ``jurisdiction_code`` up to three levels (province → city → county); the whole table only for a deeper tree."""
-    place = Jurisdiction.objects.filter(code=jurisdiction_code)
-    ancestors = ("parent__code", "parent__parent__code", "parent__parent__parent__code")
-    rows = list(PolicyProfile.objects.filter(is_current=True)
-                .annotate(**{f"up{i}": Subquery(place.values(name)[:1]) for i, name in enumerate(ancestors)})
-                .values_list(*_IDENTITY, "up0", "up1", "up2"))
+    """One narrow statement (``_CurrencyCheck``); the whole jurisdiction table only for a tree deeper than three."""
+    using = router.db_for_read(PolicyProfile)
+    connection = connections[using]
+    check = _currency_checks.get(using)
+    if check is None:
+        check = _currency_checks[using] = _CurrencyCheck(connection)
+    rows = check.rows(connection, jurisdiction_code)
     documents = _current_documents_cached(tuple(sorted(row[:5] for row in rows)))
     parents: dict[str, str | None] = {}
     if rows and rows[0][7] is not None:

@@ -88,10 +88,18 @@ def _require_text(value: str, text: str, *, choice_field: str = "conclusion") ->
 
 def body_organisation(kind: str) -> Organisation:
     """The provincial organisation that acts as a body of the measures."""
-    org = Organisation.objects.filter(kind=kind, jurisdiction__level="province").order_by("code").first()
-    if org is None:
-        raise ActionRefused(f"平台中没有“{BODY_KINDS[kind]}”机构，请系统管理员先建立该机构")
-    return org
+    return body_organisations([kind])[kind]
+
+
+def body_organisations(kinds) -> dict[str, Organisation]:
+    """``body_organisation`` of each of ``kinds``, in one query."""
+    bodies: dict[str, Organisation] = {}
+    for org in Organisation.objects.filter(kind__in=kinds, jurisdiction__level="province").order_by("code"):
+        bodies.setdefault(org.kind, org)
+    for kind in kinds:
+        if kind not in bodies:
+            raise ActionRefused(f"平台中没有“{BODY_KINDS[kind]}”机构，请系统管理员先建立该机构")
+    return bodies
 
 
 def _plain_money(value) -> str | None:
@@ -108,16 +116,21 @@ def conclusion_record(*, actor, project_id: int, conclusion: str, text: str = ""
     _require_reviewer_of(actor, profile.value("centralized_review.bodies"), "集中审查结论", Citation(17))
     _require_stage(project, Stage.SUBMITTED, what="记录集中审查结论")
     _require_text(conclusion, text)
-    current = ReviewConclusion.objects.filter(project=project, body_id=actor.organisation_id, is_current=True).first()
+    # At most one current conclusion per body (a unique constraint): ordered by pk, not by the model's ordering,
+    # whose body__code would join the organisation table for nothing (issue #8).
+    current = (ReviewConclusion.objects.filter(project=project, body_id=actor.organisation_id, is_current=True)
+               .order_by("pk").first())
     before = {"conclusion": current.conclusion, "text": current.text} if current else {}
     if current is None:
-        current = ReviewConclusion(project=project, body=actor.organisation)
+        current, changed = ReviewConclusion(project=project, body=actor.organisation), None
     else:
         # The audit label (str(current)) names the project and the body: use the rows already loaded (the locked
-        # project, the actor's organisation) instead of fetching them again (issue #8).
+        # project, the actor's organisation) instead of fetching them again; a revision writes only what it
+        # changes (issue #8).
         current.project, current.body = project, actor.organisation
+        changed = ["conclusion", "text", "by", "at"]
     current.conclusion, current.text, current.by, current.at = conclusion, text.strip(), actor, timezone.now()
-    current.save()
+    current.save(update_fields=changed)
     record(actor=actor, action="review.conclusion_recorded", obj=current, project=project, before=before,
            after={"body": actor.org_kind, "conclusion": conclusion, "text": current.text},
            profile=profile.version_label)
@@ -297,6 +310,7 @@ def application_save(*, actor, project_id: int, data: dict, parts: list[PartInpu
     if application is None:
         application = ApprovalApplication(project=project, total_investment=project.total_investment)
     else:
+        application.project = project  # the locked row, with the unit and jurisdiction the rules read
         before = {f: getattr(application, f) for f in data}
     for name, value in data.items():
         if name in MONEY_LISTS:
@@ -321,14 +335,15 @@ def application_save(*, actor, project_id: int, data: dict, parts: list[PartInpu
         application.city_links.all().delete()
         for number in dict.fromkeys(n.strip() for n in city_projects if n.strip()):
             CityProjectLink.objects.create(application=application, city_project=_city_project(number))
-    findings = application_findings(application)
+    profile = profile_for(project)
+    findings = application_findings(application, profile)
     after = {f: getattr(application, f) for f in data}
     if parts is not None:
         after["parts"] = [f"{p.department}{'（牵头）' if p.is_lead else ''}" for p in application.parts.all()]
     if city_projects is not None:
         after["city_projects"] = [link.city_project.number for link in application.city_links.all()]
     record(actor=actor, action="approval.application_saved", obj=application, project=project, before=before,
-           after=after, findings=findings, profile=profile_for(project).version_label)
+           after=after, findings=findings, profile=profile.version_label)
     return application, findings
 
 
@@ -397,12 +412,25 @@ def department_parts(application: ApprovalApplication) -> list[ch03.DepartmentPa
             for p in application.parts.select_related("department")]
 
 
+@dataclass(frozen=True)
+class CatalogueFacts:
+    """The one fact ``rules.ch03_approval.information_resource_catalogue_present`` reads (第二十条)."""
+
+    has_information_resource_catalogue: bool
+
+
 def information_resource_catalogue(project: Project) -> Finding:
     """第二十条: “信息资源目录是审批政务信息化项目的必备条件” — checked again when the project is sent for
-    approval, on the declared materials and the documents uploaded since (text or 信息资源目录 document)."""
-    from declarations.selectors import declaration_facts
+    approval, on the declared materials and the documents uploaded since (text or 信息资源目录 document).
 
-    return ch03.information_resource_catalogue_present(declaration_facts(project))
+    Only that fact is read, as the pre-check reads it (``declarations.selectors``): the pre-check's whole
+    ``declaration_facts`` would also compare the project with every other declaration and catalogue system and
+    work out the unit's sanctions, none of which this rule reads (issue #8: ≈ 80 % of saving and submitting
+    the application)."""
+    from declarations.selectors import latest_documents, material_provided, materials_for
+
+    provided = material_provided(materials_for(project), "information_resource_catalogue", set(latest_documents(project)))
+    return ch03.information_resource_catalogue_present(CatalogueFacts(provided))
 
 
 def application_findings(application: ApprovalApplication, profile=None) -> list[Finding]:
@@ -435,15 +463,19 @@ def _annual_list_fixed(project: Project) -> Finding:
 def approval_submit(*, actor, project_id: int) -> Project:
     """项目单位报送审批 (第十八条、第十九条): the saved application passes every rule of its path."""
 
+    checked: dict = {}
+
     def rules(project):
         application = ApprovalApplication.objects.filter(project=project).first()
         if application is None:
             return [Finding("approval_application_present", Outcome.BLOCK,
                             "尚未填写审批申请：请先选择报批方式并填写审批材料。", Citation(18), {})]
+        application.project = project  # the locked row, with the unit and jurisdiction the rules read
+        checked["application"] = application
         return [_annual_list_fixed(project), *application_findings(application)]
 
     def apply(project):
-        application = project.approval_application
+        application = checked["application"]  # the one the rules passed (read under the project's lock)
         application.submitted_at = timezone.now()
         application.save(update_fields=["submitted_at", "updated_at"])
         return {"path": application.path, "total_investment": application.total_investment}
@@ -554,9 +586,10 @@ def opinions_request(*, actor, project_id: int) -> list[OpinionRequest]:
     now = timezone.now()
     days = profile.value("opinion.response_days")
     due = deadline_after_days(timezone.localtime(now).date(), days)
-    created = [OpinionRequest.objects.create(project=project, body=body_organisation(kind), requested_at=now,
-                                             due_date=due, requested_by=actor, remit=OPINION_REMITS.get(kind, "审核意见"))
-               for kind in missing]
+    bodies = body_organisations(missing)
+    created = OpinionRequest.objects.bulk_create(
+        [OpinionRequest(project=project, body=bodies[kind], requested_at=now, due_date=due, requested_by=actor,
+                        remit=OPINION_REMITS.get(kind, "审核意见")) for kind in missing])
     record(actor=actor, action="opinion.requested", obj=project, project=project,
            after={"bodies": missing, "due_date": due, "response_days": days}, profile=profile.version_label)
     return created
@@ -579,13 +612,16 @@ def opinion_answer(*, actor, opinion_id: int, answer: str, text: str = "") -> Op
     opinion = opinion_for_body(actor, opinion_id)
     project = get_project_for_user(actor, opinion.project_id, for_update=True)
     _require_stage(project, Stage.UNDER_APPROVAL, what="出具意见")
+    body = opinion.body
     opinion = OpinionRequest.objects.select_for_update().get(pk=opinion.pk)
+    # The audit label (str(opinion)) names the project and the body: the rows already loaded, not fetched again.
+    opinion.project, opinion.body = project, body
     if opinion.answered:
         raise ActionRefused(f"本部门已于 {timezone.localtime(opinion.answered_at):%Y-%m-%d %H:%M} 出具意见（可能已被他人处理）")
     _require_text(answer, text, choice_field="answer")
     opinion.answer, opinion.text = answer, (text or "").strip()
     opinion.answered_by, opinion.answered_at = actor, timezone.now()
-    opinion.save()
+    opinion.save(update_fields=["answer", "text", "answered_by", "answered_at"])
     record(actor=actor, action="opinion.answered", obj=opinion, project=project,
            after={"body": actor.org_kind, "answer": answer, "text": opinion.text, "days_taken": opinion.days_taken,
                   "due_date": opinion.due_date, "on_time": timezone.localtime(opinion.answered_at).date() <= opinion.due_date})

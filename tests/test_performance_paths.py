@@ -271,10 +271,14 @@ def test_opinion_lead_times_are_counted_by_local_day_as_each_request_counts_them
 
 # --- a lifecycle action over HTTP: the centralized-review conclusion (issue #8) --------------------
 
-# Queries of one conclusion POST (session + CSRF + permission + row lock + profile + write + audit chain), counted
-# by the test below; it was 23 before issue #8's fix (the project read twice, its unit and jurisdiction fetched
-# one by one, every profile and the whole jurisdiction table re-read and re-parsed, the audit label fetching the project and the body again).
-CONCLUSION_POST_QUERIES = 17
+# Queries of one conclusion POST, counted by the test below: the session; the user with its organisation and roles
+# (accounts.backends); the savepoint; the project read, proven visible and locked in one statement; the profile
+# rows in force; the body's current conclusion and its update; the chain head's lock, the event and the head's
+# update; the release. It was 23 before issue #8 (the project read twice, its unit and jurisdiction fetched one by
+# one, every profile and the whole jurisdiction table re-read and re-parsed, the audit label fetching the project
+# and the body again), then 14 (the user's roles and organisation each a query of their own, the project read
+# once to prove it visible and again to lock it).
+CONCLUSION_POST_QUERIES = 11
 
 
 def _conclusion_post(client, project, conclusion="agree", text="") -> tuple[int, object]:
@@ -390,3 +394,112 @@ def test_profile_cache_follows_a_new_version_and_a_reparented_jurisdiction_at_on
     county.parent = Jurisdiction.objects.get(code="510300")
     county.save()
     assert resolve_for(county.code, day).value("trial_run.months") == province.parameters["trial_run.months"]
+
+
+# --- the signed-in request floor and the audit write (issue #8) -----------------------------------
+
+def _session_request(client):
+    """A request carrying ``client``'s session, read through the configured session engine."""
+    from importlib import import_module
+
+    from django.conf import settings as django_settings
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    engine = import_module(django_settings.SESSION_ENGINE)
+    request.session = engine.SessionStore(client.cookies[django_settings.SESSION_COOKIE_NAME].value)
+    return request
+
+
+@pytest.mark.django_db
+def test_a_signed_in_request_reads_its_session_and_its_user_with_organisation_and_roles_in_two_statements(
+        drc_reviewer, client_for):
+    from django.contrib.auth import get_user
+
+    from accounts.models import OrgKind, Role
+
+    request = _session_request(client_for(drc_reviewer))
+    with CaptureQueriesContext(connection) as queries:
+        user = get_user(request)
+        assert user.pk == drc_reviewer.pk and user.is_authenticated
+        assert user.organisation.kind == OrgKind.DRC and user.org_kind == OrgKind.DRC
+        assert user.role_set() == {Role.REVIEWER}
+    assert len(queries) == 2
+    # An account without an organisation or roles is loaded as well, and reads neither again.
+    from accounts.models import User
+
+    lone = User.objects.create_user(username="lone", password=factories.PASSWORD)
+    request = _session_request(client_for(lone))
+    with CaptureQueriesContext(connection) as queries:
+        user = get_user(request)
+        assert user.pk == lone.pk and user.organisation is None and user.role_set() == frozenset()
+    assert len(queries) == 2
+
+
+@pytest.mark.django_db
+def test_a_granted_role_applies_on_the_next_request_and_a_removed_one_ends_the_session(drc_reviewer, sysadmin,
+                                                                                      client_for):
+    from django.contrib.auth import get_user
+
+    from accounts.models import Role
+    from accounts.services import role_grant, role_remove
+
+    client = client_for(drc_reviewer)
+    role_grant(actor=sysadmin, user=drc_reviewer, role=Role.AUDITOR)  # the security stamp stays: no new login
+    assert get_user(_session_request(client)).role_set() == {Role.REVIEWER, Role.AUDITOR}
+    role_remove(actor=sysadmin, user=drc_reviewer, role=Role.AUDITOR)
+    assert not get_user(_session_request(client)).is_authenticated
+
+
+@pytest.mark.django_db
+def test_an_expired_session_and_a_disabled_account_are_signed_out(drc_reviewer, filer_a, client_for):
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from accounts.models import User
+
+    expired = client_for(drc_reviewer)
+    request = _session_request(expired)
+    Session.objects.filter(session_key=request.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1))
+    assert not get_user(request).is_authenticated
+    assert request.session.session_key is None
+    assert expired.get("/").status_code == 302  # to the login page
+
+    disabled = client_for(filer_a)
+    User.objects.filter(pk=filer_a.pk).update(is_active=False)  # even without a new security stamp
+    assert not get_user(_session_request(disabled)).is_authenticated
+    assert disabled.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_audit_event_stored_is_the_event_chained_and_its_listeners_are_told(filer_a):
+    from django.db.models.signals import post_save
+
+    from audit.chain import CHAINED_FIELDS, verify
+    from audit.models import AuditEvent, ChainHead
+    from audit.services import record
+
+    told = []
+
+    def listener(sender, instance, created, **kwargs):
+        told.append((instance, created))
+
+    post_save.connect(listener, sender=AuditEvent)
+    try:
+        with transaction.atomic():
+            event = record(actor=filer_a, action="project.created", obj=filer_a.organisation,
+                           before={"note": "旧"}, after={"amount": Decimal("1.50"), "names": ("甲", "乙")})
+    finally:
+        post_save.disconnect(listener, sender=AuditEvent)
+    assert told == [(event, True)]
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert {f: getattr(stored, f) for f in CHAINED_FIELDS + ("prev_hash", "hash")} == \
+           {f: getattr(event, f) for f in CHAINED_FIELDS + ("prev_hash", "hash")}
+    assert stored.after == {"amount": "1.50", "names": ["甲", "乙"]} and stored.roles == "filer"
+    head = ChainHead.objects.get(id=1)
+    assert (head.seq, head.hash) == (event.seq, event.hash)
+    assert verify(AuditEvent.objects.order_by("seq")).ok

@@ -1,0 +1,131 @@
+"""The backends of every signed-in request: its session and its user, one statement each (issue #8).
+
+Django's ModelBackend loads the user by itself; the permission checks of nearly every page then read the user's
+roles and organisation, two more queries, each built by the ORM anew on every request. ``AccountBackend.get_user``
+reads the user, its organisation and its roles with one statement whose SQL is written once per process from the
+models' own columns; values go through the same database converters as an ORM read, so the objects are the ones
+the ORM would build. The roles are still read on every request, so a granted or removed role applies to the next
+request as before (accounts.models.User.role_set); authentication itself is ModelBackend's, unchanged.
+
+``SessionStore`` (``SESSION_ENGINE = "accounts.backends"``) is Django's database session store, whose reading of
+the session row on every request is one written statement instead of an ORM query built anew; writing, expiry and
+the key checks are Django's.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.sessions.backends import db as db_sessions
+from django.db import connections, router
+from django.utils import timezone
+
+from .models import Organisation, RoleAssignment, User
+
+
+def _columns(model, alias: str, connection) -> tuple[list[str], list[str], list[tuple | None]]:
+    """The model's concrete fields: attribute names, qualified columns, and each one's converters (as the ORM's)."""
+    quote = connection.ops.quote_name
+    names, columns, converters = [], [], []
+    for field in model._meta.concrete_fields:
+        col = field.get_col(alias)
+        names.append(field.attname)
+        columns.append(f"{alias}.{quote(field.column)}")
+        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        converters.append((tuple(found), col) if found else None)
+    return names, columns, converters
+
+
+class _UserStatement:
+    """The SQL of one database, built on first use (the columns follow the models, so a migration needs no edit)."""
+
+    def __init__(self, connection):
+        quote = connection.ops.quote_name
+        self.user_names, user_columns, self.user_converters = _columns(User, "u", connection)
+        self.org_names, org_columns, self.org_converters = _columns(Organisation, "o", connection)
+        user, organisation, role = User._meta, Organisation._meta, RoleAssignment._meta
+        user_pk = f"u.{quote(user.pk.column)}"
+        self.sql = (
+            f"SELECT {', '.join(user_columns + org_columns)}, r.{quote(role.get_field('role').column)} "
+            f"FROM {quote(user.db_table)} u "
+            f"LEFT JOIN {quote(organisation.db_table)} o "
+            f"ON o.{quote(organisation.pk.column)} = u.{quote(user.get_field('organisation').column)} "
+            f"LEFT JOIN {quote(role.db_table)} r ON r.{quote(role.get_field('user').column)} = {user_pk} "
+            f"WHERE {user_pk} = %s"
+        )
+
+
+_statements: dict[str, _UserStatement] = {}
+
+
+def _convert(values, converters, connection) -> list:
+    values = list(values)
+    for i, entry in enumerate(converters):
+        if entry is not None:
+            found, col = entry
+            for converter in found:
+                values[i] = converter(values[i], col, connection)
+    return values
+
+
+def load_user(user_id: int, using: str | None = None) -> User | None:
+    """The user with its organisation and its roles (``role_set()``) from one statement; None if there is none."""
+    using = using or router.db_for_read(User)
+    connection = connections[using]
+    statement = _statements.get(using)
+    if statement is None:
+        statement = _statements[using] = _UserStatement(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, [user_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    n_user, n_org = len(statement.user_names), len(statement.org_names)
+    user = User.from_db(using, statement.user_names, _convert(first[:n_user], statement.user_converters, connection))
+    organisation = None
+    if user.organisation_id is not None:
+        organisation = Organisation.from_db(
+            using, statement.org_names,
+            _convert(first[n_user:n_user + n_org], statement.org_converters, connection))
+    User.organisation.field.set_cached_value(user, organisation)
+    user._role_cache = frozenset(row[-1] for row in rows if row[-1] is not None)
+    return user
+
+
+class AccountBackend(ModelBackend):
+    def get_user(self, user_id):
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = load_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class SessionStore(db_sessions.SessionStore):
+    def load(self):
+        """The session's data if its row exists and has not expired (the same condition as Django's), else {}."""
+        model = self.model
+        key = self.session_key
+        if not key:
+            self._session_key = None
+            return {}
+        using = router.db_for_read(model)
+        connection = connections[using]
+        sql = _session_reads.get(using)
+        if sql is None:
+            quote, meta = connection.ops.quote_name, model._meta
+            sql = _session_reads[using] = (
+                f"SELECT {quote(meta.get_field('session_data').column)} FROM {quote(meta.db_table)} "
+                f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('expire_date').column)} > %s")
+        now = model._meta.get_field("expire_date").get_db_prep_value(timezone.now(), connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key, now])
+            row = cursor.fetchone()
+        if row is None:
+            self._session_key = None
+            return {}
+        return self.decode(row[0])
+
+
+_session_reads: dict[str, str] = {}
