@@ -110,7 +110,8 @@ MATERIAL_DOCUMENTS = {
 }
 
 
-def _provided(materials: DeclarationMaterials, field: str, kinds: set[str]) -> bool:
+def material_provided(materials: DeclarationMaterials, field: str, kinds: set[str]) -> bool:
+    """A declared material is there: written in its field, or uploaded as one of its document kinds."""
     return bool(getattr(materials, field).strip()) or any(k in kinds for k in MATERIAL_DOCUMENTS[field])
 
 
@@ -276,12 +277,12 @@ def declaration_facts(project: Project, materials: DeclarationMaterials | None =
         delivery_mode=RulesDeliveryMode(project.delivery_mode) if project.delivery_mode else None,
         delivery_mode_reason=m.delivery_mode_reason,
         proposed_functions=m.proposed_functions,
-        has_application_plan=_provided(m, "application_plan", kinds),
-        has_information_resource_catalogue=_provided(m, "information_resource_catalogue", kinds),
-        has_government_cloud_plan=_provided(m, "government_cloud_plan", kinds),
-        has_mlps_plan=_provided(m, "mlps_plan", kinds),
-        has_classified_protection_plan=_provided(m, "classified_protection_plan", kinds),
-        has_cryptography_plan=_provided(m, "cryptography_plan", kinds),
+        has_application_plan=material_provided(m, "application_plan", kinds),
+        has_information_resource_catalogue=material_provided(m, "information_resource_catalogue", kinds),
+        has_government_cloud_plan=material_provided(m, "government_cloud_plan", kinds),
+        has_mlps_plan=material_provided(m, "mlps_plan", kinds),
+        has_classified_protection_plan=material_provided(m, "classified_protection_plan", kinds),
+        has_cryptography_plan=material_provided(m, "cryptography_plan", kinds),
         total_investment=project.total_investment,
         om_funding=m.om_funding,
         funding_channels=tuple(m.funding_channels),

@@ -130,9 +130,13 @@ def sm2_z(public_key_hex: str, user_id: bytes = DEFAULT_SM2_ID) -> bytes:
     return sm3_bytes(material)
 
 
-def sm2_sign_raw(private_hex: str, data: bytes, *, user_id: bytes = DEFAULT_SM2_ID, k_hex: str | None = None) -> bytes:
-    """SM2 signature (r || s, 64 bytes) of ``data`` with e = SM3(Z_A || M). ``k_hex`` only for known-answer tests."""
-    public_hex = sm2_public_key_from_private(private_hex)
+def sm2_sign_raw(private_hex: str, data: bytes, *, user_id: bytes = DEFAULT_SM2_ID, k_hex: str | None = None,
+                 public_hex: str | None = None) -> bytes:
+    """SM2 signature (r || s, 64 bytes) of ``data`` with e = SM3(Z_A || M). ``k_hex`` only for known-answer tests.
+
+    ``public_hex``: the key pair's public key when the caller already holds it (the provider derives it once);
+    deriving it is a full point multiplication in pure Python, about as costly as the signature itself (issue #8)."""
+    public_hex = public_hex or sm2_public_key_from_private(private_hex)
     signer = _gmssl_signer(private_hex, public_hex)
     e = sm3_bytes(sm2_z(public_hex, user_id) + data)
     n = int(SM2_CURVE["n"], 16)
@@ -295,7 +299,7 @@ class SoftwareCryptoProvider(CryptoProvider):
             raise CryptoError("解密失败：密钥错误或密文被篡改") from exc
 
     def sm2_sign(self, data: bytes) -> bytes:
-        return sm2_sign_raw(self._sm2_private, data)
+        return sm2_sign_raw(self._sm2_private, data, public_hex=self.sm2_public_key)
 
     def sm2_verify(self, data: bytes, signature: bytes, public_key: str | None = None) -> bool:
         return sm2_verify_raw(public_key or self.sm2_public_key, data, signature)

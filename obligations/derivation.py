@@ -510,10 +510,31 @@ PROJECT_DERIVATIONS = (declaration_round_obligations, opinion_obligations, accep
                        rectification_obligations, acceptance_sanction_obligations,
                        oversight_sanction_obligations)
 
+# How the source keys of each derivation's rows begin (the prefixes are disjoint). A recompute narrowed to some
+# derivations (``obligations.services.recompute_narrowed``) replaces and removes only the stored rows of these
+# keys: another derivation's rows are neither read nor touched.
+SOURCE_KEY_PREFIXES = {
+    declaration_round_obligations: ("declaration_round:",),
+    opinion_obligations: ("opinion:",),
+    acceptance_obligations: ("acceptance:",),
+    monitoring_obligations: ("monitoring_report:",),
+    self_evaluation_obligations: ("self_evaluation:",),
+    surplus_obligations: ("surplus_return:",),
+    om_budget_obligations: ("om_budget:",),
+    rectification_obligations: ("rectification:",),
+    acceptance_sanction_obligations: ("sanction:32:",),
+    oversight_sanction_obligations: ("sanction:33:", "sanction:51:"),
+}
 
-def derive_for_project(project: Project, ctx: Context) -> list[Derived]:
+
+def source_key_prefixes(derivations) -> tuple[str, ...]:
+    return tuple(prefix for derive in derivations for prefix in SOURCE_KEY_PREFIXES[derive])
+
+
+def derive_for_project(project: Project, ctx: Context, derivations=None) -> list[Derived]:
+    """The rows of every derivation (``PROJECT_DERIVATIONS``, read when called), or of ``derivations`` only."""
     rows: list[Derived] = []
-    for derive in PROJECT_DERIVATIONS:
+    for derive in PROJECT_DERIVATIONS if derivations is None else derivations:
         rows.extend(derive(project, ctx))
     return rows
 

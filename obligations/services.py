@@ -271,14 +271,45 @@ def _recompute_batches(ids: list[int], ctx: derivation.Context, result: Recomput
             _recompute_one_by_one(plain, ctx, result)
 
 
-def facts_changed(project_id: int | None = None, *, drafts: bool = False) -> None:
-    """Recompute after the current transaction commits: a project's obligations, or (a round opened or
-    closed) those of every draft. Failures are logged, never raised into the action that changed the facts:
-    the daily job recomputes everything anyway."""
+def recompute_narrowed(project: Project, derivations, today: date | None = None) -> RecomputeResult:
+    """The obligations of ``derivations`` only, for one project: what an action that can change only their facts
+    needs (obligations/receivers.py). Each derivation reads its own facts (the one-project path), and the stored
+    rows compared, updated and removed are those of their source keys only (``derivation.SOURCE_KEY_PREFIXES``):
+    these come out as a full recompute's, and the other rows stay as the last recompute left them — the same as a
+    full recompute would leave them when only the derivations' facts changed (tests/test_obligation_scopes.py);
+    what the date or a new profile changes is the daily job's, which recomputes every project with a new event in
+    full. A project without duties (not listed, terminated) is recomputed in full: all its open rows go."""
+    prefixes = derivation.source_key_prefixes(derivations)
+    if not prefixes:
+        return RecomputeResult()
+    if project.stage in NO_DUTIES:
+        return recompute_obligations(project=project, today=today)
+    on = today or timezone.localdate()
+    result = RecomputeResult()
+    ctx = _context(on)
+    rows = derivation.derive_for_project(project, ctx, derivations)
+    stored = derivation.BatchFacts(existing={o.source_key: o for o in Obligation.objects.filter(project=project)
+                                             if o.source_key.startswith(prefixes)})
+    with transaction.atomic():
+        _write_batch([project], {project.pk: rows}, stored, on, result)
+    return result
+
+
+def facts_changed(project_id: int | None = None, *, drafts: bool = False, derivations=None) -> None:
+    """Recompute after the current transaction commits: a project's obligations (those of ``derivations`` only,
+    when the action can change no other: ``recompute_narrowed``), or (a round opened or closed) those of every
+    draft. Failures are logged, never raised into the action that changed the facts: the daily job recomputes
+    everything anyway."""
 
     def run():
         try:
-            if project_id is not None:
+            if project_id is not None and derivations is not None:
+                # Only the unit and jurisdiction joined in (every derivation's profile): the facts of the few
+                # derivations run are read by each (a join of every one-to-one fact costs more than most scopes).
+                project = Project.objects.select_related("unit__jurisdiction").filter(pk=project_id).first()
+                if project is not None:
+                    recompute_narrowed(project, derivations)
+            elif project_id is not None:
                 project = Project.objects.filter(pk=project_id).first()
                 if project is not None:
                     recompute_obligations(project=project)

@@ -13,7 +13,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import Role
 from audit.services import record
-from policy.services import resolve_for
+from policy.services import memoised_profiles, resolve_for
 from rules.findings import Finding, blocking
 
 from .models import NumberSequence, Project, Stage
@@ -111,8 +111,10 @@ def transition_project(*, actor, project_id: int, transition: str, action: str,
         raise ActionRefused(f"项目当前处于“{project.get_stage_display()}”阶段，不能执行此操作（可能已被他人处理）")
     if not has_transition_perm(method, actor):
         raise ActionRefused("您没有执行此操作的权限，或此步骤不由您所在机构办理", status=403)
-    profile = profile_for(project)
-    findings = rules(project) if rules else []
+    # The action's rules resolve the project's profile again (``profile_for``): once per action is enough.
+    with memoised_profiles():
+        profile = profile_for(project)
+        findings = rules(project) if rules else []
     if blocking(findings):
         raise ActionRefused("；".join(f.message for f in blocking(findings)), findings)
     before = {"stage": project.stage}

@@ -26,7 +26,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from policy.parameters import BODY_KINDS
 
@@ -148,7 +148,13 @@ def materials_complete(facts: DeclarationFacts) -> list[Finding]:
     return findings
 
 
-def information_resource_catalogue_present(facts: DeclarationFacts) -> Finding:
+class CatalogueFact(Protocol):
+    """What 第二十条 reads: ``DeclarationFacts`` (the pre-check) or a smaller fact when only this rule runs."""
+
+    has_information_resource_catalogue: bool
+
+
+def information_resource_catalogue_present(facts: CatalogueFact) -> Finding:
     """第二十条：“项目单位应编制信息资源目录。信息资源目录是审批政务信息化项目的必备条件……”"""
     evidence = {"已编制信息资源目录": facts.has_information_resource_catalogue}
     if facts.has_information_resource_catalogue:

@@ -632,3 +632,55 @@ def test_a_refused_api_submission_also_undoes_the_application_it_carried(project
     assert refused.status_code == 409 and "缺少系统整合、集约化建设和信息资源共享分析专篇" in refused.json()["detail"][0]["message"]
     assert not ApprovalApplication.objects.filter(project=project).exists()
     assert not AuditEvent.objects.filter(action="approval.application_saved", project=project).exists()
+
+
+# --- issue #8: what an approval step reads -----------------------------------------------------------------
+
+def test_saving_and_submitting_the_application_read_only_the_catalogue_fact_of_the_declaration(project, filer_b,
+                                                                                             monkeypatch):
+    """第二十条 needs one fact of the declaration (an information resource catalogue): saving and submitting the
+    application do not compare the project with every other declaration (the pre-check's duplicate search) nor
+    work out the unit's sanctions — and they resolve the project's profile once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from declarations import selectors as declaration_selectors
+    from tests.test_reviews import submit as submit_declaration
+
+    submit_declaration(factories.project(filer_b, name="全省教育数据汇聚平台", total_investment="9000000.00"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the approval application must not build the pre-check's facts")
+
+    monkeypatch.setattr(declaration_selectors, "declaration_facts", refuse)
+    monkeypatch.setattr(declaration_selectors, "_declaration_pool", refuse)
+    monkeypatch.setattr(declaration_selectors, "unit_sanctions", refuse)
+    _, findings = save(project, MERGED)
+    assert finding(findings, "information_resource_catalogue_present").outcome == "pass"
+    with CaptureQueriesContext(connection) as captured:
+        submitted = services.approval_submit(actor=project.created_by, project_id=project.pk)
+    assert submitted.stage == Stage.UNDER_APPROVAL
+    assert sum('"policy_policyprofile"' in q["sql"] or "policy_policyprofile p" in q["sql"]
+               for q in captured.captured_queries) <= 1
+    event = AuditEvent.objects.filter(action="approval.submitted", project=project).get()
+    assert finding_dict(event.findings, "information_resource_catalogue_present")["outcome"] == "pass"
+
+
+def finding_dict(findings: list[dict], rule: str) -> dict:
+    return next(f for f in findings if f["rule"] == rule)
+
+
+def test_opinion_requests_are_made_together_and_each_answer_is_audited_with_project_and_body(project):
+    submit_for_approval(project, MERGED)
+    created = services.opinions_request(actor=reviewer(OrgKind.DRC), project_id=project.pk)
+    assert all(o.pk for o in created)
+    assert sorted(OpinionRequest.objects.filter(project=project).values_list("pk", flat=True)) == sorted(
+        o.pk for o in created)
+    finance = next(o for o in created if o.body.kind == OrgKind.FINANCE)
+    services.opinion_answer(actor=reviewer(OrgKind.FINANCE), opinion_id=finance.pk, answer="agree_with_conditions",
+                            text="运维经费另行核定")
+    event = AuditEvent.objects.filter(action="opinion.answered", project=project).get()
+    assert event.object_label == f"{Project.objects.get(pk=project.pk)} · {finance.body}"
+    answered = OpinionRequest.objects.get(pk=finance.pk)
+    assert (answered.answer, answered.text, answered.answered_by.organisation.kind) == (
+        "agree_with_conditions", "运维经费另行核定", OrgKind.FINANCE)

@@ -65,6 +65,9 @@ def test_a_refused_action_does_not_refresh_but_a_fact_changing_one_does(filer_a,
 
 @pytest.mark.parametrize("action, outcome, refresh", [
     ("review.conclusion_recorded", "success", False),
+    ("approval.application_saved", "success", False),  # records no derivation reads (ACTION_DERIVATIONS)
+    ("evaluation.recorded", "success", False),
+    ("approval.submitted", "success", True),
     ("document.downloaded", "success", False),
     ("annual_list.exported", "success", False),
     ("opinion.answered", "success", True),

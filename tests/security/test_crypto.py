@@ -108,6 +108,8 @@ def test_r32_sm2_standard_example_on_the_recommended_curve():
     assert gp.sm2_public_key_from_private(SM2_D) == SM2_PUBLIC  # x starts with 09: gmssl's lstrip bug is avoided
     signature = gp.sm2_sign_raw(SM2_D, b"message digest", k_hex=SM2_K)
     assert signature.hex().upper() == SM2_R + SM2_S
+    # The provider passes the public key it derived once: the same signature (Z_A is computed from it).
+    assert gp.sm2_sign_raw(SM2_D, b"message digest", k_hex=SM2_K, public_hex=SM2_PUBLIC) == signature
     standard = bytes.fromhex(SM2_R + SM2_S)
     assert gp.sm2_verify_raw(SM2_PUBLIC, b"message digest", standard)
     assert gp.sm2_verify_raw("04" + SM2_PUBLIC, b"message digest", standard)
