@@ -10,13 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.urls import get_script_prefix, get_urlconf
 
 from accounts.models import PROJECT_UNIT_KINDS, Role
 from projects.selectors import can_see_portfolio, visible_projects
 
-from .models import CalendarDay, DayKind, HolidayCalendar, Notification, Obligation, ObligationStatus
+from .models import (
+    CalendarDay,
+    DayKind,
+    HolidayCalendar,
+    Notification,
+    Obligation,
+    ObligationKind,
+    ObligationStatus,
+)
 
 # --- Rest days (民法典 第二百零三条) -------------------------------------------------------------
 
@@ -105,23 +117,79 @@ def can_waive(user, obligation: Obligation | None = None) -> bool:
     return obligation is None or obligation.organisation_id != user.organisation_id
 
 
+class TodoRow(NamedTuple):
+    """An obligation as the to-do page shows it: its own columns only, read as values (building 20-odd
+    Obligation instances, each with the organisation, user and project joined in, was most of the page's time,
+    issue #8). ``url`` and ``citation`` are Obligation's own."""
+
+    pk: int
+    title: str
+    kind: str
+    status: str
+    opens_on: date
+    due_on: date | None
+    article: int
+    paragraph: int | None
+    item: int | None
+    url_name: str
+    url_args: list
+    project_id: int | None
+
+    citation = property(Obligation.citation.fget)
+
+    @property
+    def url(self) -> str:
+        try:
+            return _todo_url(self.url_name, tuple(self.url_args or ()), self.project_id, get_script_prefix(),
+                             get_urlconf())
+        except TypeError:  # arguments that cannot be a cache key (not what the derivations store)
+            return Obligation.url.fget(self)
+
+    def get_status_display(self) -> str:
+        return ObligationStatus(self.status).label
+
+
+@lru_cache(maxsize=1024)
+def _todo_url(url_name: str, url_args: tuple, project_id: int | None, script_prefix: str, urlconf) -> str:
+    # Obligation.url, reversed once per process for each page (and again under another script prefix or URLconf,
+    # which reverse() depends on): the to-do page links every row.
+    return Obligation.url.fget(SimpleNamespace(url_name=url_name, url_args=list(url_args), project_id=project_id))
+
+
 @dataclass(frozen=True)
 class Todo:
-    due_soon: list[Obligation]
-    overdue: list[Obligation]
-    informational: list[Obligation]
+    due_soon: list[TodoRow]
+    overdue: list[TodoRow]
+    informational: list[TodoRow]
     days: int
 
 
+# The three lists come from one query of at most this many rows, far more than an organisation's due-soon,
+# overdue and sanction rows together (a unit has a few duties per project), so each list gets its first rows.
+# The sanctions (no due date) come first on every database, then the rest by due date.
+TODO_ROWS = 1000
+
+
 def todo_for(user, today: date, days: int) -> Todo:
-    """What is due soon (reminder date reached, due within ``days``), overdue, and the sanctions in force."""
-    qs = own_obligations(user)
-    due_soon = list(qs.filter(status=ObligationStatus.OPEN, opens_on__lte=today, due_on__gte=today)
-                    .filter(Q(remind_on__lte=today) | Q(due_on__lte=today + timedelta(days=days)))
-                    .order_by("due_on", "pk")[:100])
-    overdue = list(qs.filter(status=ObligationStatus.OVERDUE).order_by("due_on", "pk")[:100])
-    informational = list(qs.filter(kind="sanction", status=ObligationStatus.OPEN).order_by("opens_on", "pk")[:50])
-    return Todo(due_soon, overdue, informational, days)
+    """What is due soon (reminder date reached, due within ``days``), overdue, and the sanctions in force.
+
+    One query for the three lists (it was three, each joining the organisation, the user and the project the page
+    does not show). A row's list follows from its status and kind: an overdue row is overdue; an open sanction is
+    in force; any other open row matched the due-soon condition. Sanctions have no due date
+    (obligations.derivation), so an open sanction is never also due soon."""
+    due_soon = (Q(status=ObligationStatus.OPEN, opens_on__lte=today, due_on__gte=today)
+                & (Q(remind_on__lte=today) | Q(due_on__lte=today + timedelta(days=days))))
+    overdue = Q(status=ObligationStatus.OVERDUE)
+    informational = Q(kind=ObligationKind.SANCTION, status=ObligationStatus.OPEN)
+    rows = [TodoRow(*values) for values in own_obligations(user).select_related(None)
+            .filter(due_soon | overdue | informational).order_by(F("due_on").asc(nulls_first=True), "pk")
+            .values_list(*TodoRow._fields)[:TODO_ROWS]]
+    open_rows = [o for o in rows if o.status == ObligationStatus.OPEN]
+    sanctions = [o for o in open_rows if o.kind == ObligationKind.SANCTION]
+    return Todo(due_soon=[o for o in open_rows if o.kind != ObligationKind.SANCTION][:100],
+                overdue=[o for o in rows if o.status == ObligationStatus.OVERDUE][:100],
+                informational=sorted(sanctions, key=lambda o: (o.opens_on, o.pk))[:50],
+                days=days)
 
 
 def filter_obligations(qs: QuerySet[Obligation], *, status: str = "", kind: str = "", year: int | None = None,

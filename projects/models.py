@@ -81,7 +81,14 @@ class Project(ConcurrentTransitionMixin, models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "政务信息化项目"
         ordering = ["-year", "number"]
-        indexes = [models.Index(fields=["unit", "stage"]), models.Index(fields=["stage", "year"])]
+        # The ledger's sorts (projects.views.SORTS) with and without its stage filter, each ending in the number
+        # the ledger breaks ties by: a page of 25 is then read in order from the index instead of sorting every
+        # matching project (100,000 projects: 13 ms → 0.3 ms for one stage by investment, issue #8).
+        # (stage, -year, number) also serves what the former (stage, year) index did.
+        indexes = [models.Index(fields=["unit", "stage"]),
+                   models.Index(fields=["stage", "-year", "number"], name="project_stage_year_number"),
+                   models.Index(fields=["stage", "-total_investment", "number"], name="project_stage_investment"),
+                   models.Index(fields=["-total_investment", "number"], name="project_investment_number")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(stage__in=["approved", "in_construction", "suspended", "trial_run",

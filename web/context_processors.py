@@ -1,8 +1,8 @@
-from .navigation import items_for
+from .navigation import nav_html
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    return {"nav_items": items_for(user, request.path)}
+        return {"nav_html": ""}
+    return {"nav_html": nav_html(user, request.path)}

@@ -1,14 +1,19 @@
+from html import escape
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.models import PROJECT_UNIT_KINDS, OrgKind, Role
-from projects.models import Stage
+from projects.models import STAGE_TONES, Stage
 from projects.selectors import visible_projects
+from projects.views import STAGE_LABELS, detail_url
+from web.templatetags.zw import cite, cn_date
 
 # What awaits whom, by stage: the stage's next step and the body or unit that takes it.
 UNIT_STEPS = {
@@ -35,17 +40,34 @@ BODY_STEPS = {
 }
 
 
+TODO_COLUMNS = ("pk", "number", "name", "unit__name", "stage")
+
+
 def todo_items(user):
+    """What awaits the user's unit or body now, by stage: dicts of the project (a tuple of TODO_COLUMNS) and
+    the step that awaits."""
     items = []
     qs = visible_projects(user)
     if user.org_kind in PROJECT_UNIT_KINDS and user.has_role(Role.FILER, Role.UNIT_HEAD):
-        for project in qs.filter(unit_id=user.organisation_id, stage__in=list(UNIT_STEPS)).order_by("stage", "number")[:100]:
-            items.append({"project": project, "what": UNIT_STEPS[project.stage]})
+        for project in (qs.filter(unit_id=user.organisation_id, stage__in=list(UNIT_STEPS)).order_by("stage", "number")
+                        .values_list(*TODO_COLUMNS)[:100]):
+            items.append({"project": project, "what": UNIT_STEPS[project[4]]})
     steps = BODY_STEPS.get(user.org_kind, {}) if user.has_role(Role.REVIEWER) else {}
     if steps:
-        for project in qs.filter(stage__in=list(steps)).order_by("stage", "number")[:100]:
-            items.append({"project": project, "what": steps[project.stage]})
+        for project in qs.filter(stage__in=list(steps)).order_by("stage", "number").values_list(*TODO_COLUMNS)[:100]:
+            items.append({"project": project, "what": steps[project[4]]})
     return items
+
+
+def todo_rows_html(items) -> str:
+    """The rows of 当前待办 (up to 200), built here rather than in the template as the ledger's rows are
+    (projects.views.ledger_rows_html). Every text value is HTML-escaped."""
+    detail = detail_url()
+    return mark_safe("\n".join(  # noqa: S308 - every value is escaped
+        f'<tr><td><a href="{detail(pk)}">{escape(number)} {escape(name)}</a></td><td>{escape(unit)}</td>'
+        f'<td><span class="badge tone-{STAGE_TONES[stage]}">{escape(STAGE_LABELS[stage])}</span></td>'
+        f"<td>{escape(item['what'])}</td></tr>"
+        for item in items for pk, number, name, unit, stage in [item["project"]]))
 
 
 def reminder_days(user, today) -> int:
@@ -61,6 +83,22 @@ def reminder_days(user, today) -> int:
         return 0
 
 
+def obligation_rows_html(rows, *, overdue_badge: bool = False) -> str:
+    """The rows of 已逾期 and 即将到期 (obligations.selectors.TodoRow): the duty linked to where it is done, the
+    article it comes from, its due date and, for the overdue ones, their status. Every text value is escaped."""
+    return mark_safe("\n".join(  # noqa: S308 - every value is escaped or built by format_html
+        f'<tr><td><a href="{escape(o.url)}">{escape(o.title)}</a></td><td>{cite(o.citation)}</td>'
+        f"<td>{cn_date(o.due_on)}</td>"
+        + (f'<td><span class="badge tone-red">{escape(o.get_status_display())}</span></td>' if overdue_badge else "")
+        + "</tr>" for o in rows))
+
+
+def sanction_items_html(rows) -> str:
+    """The list items of 限制措施（提示）."""
+    return mark_safe("".join(  # noqa: S308 - every value is escaped or built by format_html
+        f'<li><a href="{escape(o.url)}">{escape(o.title)}</a>（{cite(o.citation)}）</li>' for o in rows))
+
+
 @login_required
 @require_GET
 def home(request):
@@ -70,8 +108,11 @@ def home(request):
     today = timezone.localdate()
     items = todo_items(request.user)
     todo = todo_for(request.user, today, reminder_days(request.user, today))
-    return render(request, "web/home.html", {"items": items, "todo": todo, "today": today,
-                                             "unread": unread_notifications(request.user).count()})
+    return render(request, "web/home.html", {
+        "items": items, "item_rows": todo_rows_html(items), "todo": todo, "today": today,
+        "overdue_rows": obligation_rows_html(todo.overdue, overdue_badge=True),
+        "due_soon_rows": obligation_rows_html(todo.due_soon), "sanction_items": sanction_items_html(todo.informational),
+        "unread": unread_notifications(request.user).count()})
 
 
 @require_GET
