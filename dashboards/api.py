@@ -1,16 +1,15 @@
 """Dashboard endpoints (/api/v1/dashboards): the province figures, the unit figures, and the public feed."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from ninja import Router, Schema
 
 from api.schemas import Error
 from projects.selectors import can_see_portfolio
 
-from . import feed, selectors
+from . import feed, snapshots
 
 router = Router(tags=["dashboards"])
 
@@ -46,6 +45,7 @@ class LeadTimesOut(Schema):
 
 class ProvinceOut(Schema):
     today: date
+    computed_at: datetime
     total: int
     stage_year: list[StageYearOut]
     by_unit: list[UnitMoneyOut]
@@ -58,23 +58,23 @@ class ProvinceOut(Schema):
 
 @router.get("/province", response={200: ProvinceOut, 403: Error})
 def province(request):
-    """省级看板：阶段与年度、投资、审批用时、逾期验收、未完成整改、受限制措施的单位。"""
+    """省级看板：阶段与年度、投资、审批用时、逾期验收、未完成整改、受限制措施的单位（数据截至 computed_at）。"""
     if not can_see_portfolio(request.user):
         raise PermissionDenied("只有领导小组办公室、省发展改革委、财政厅等审核部门和审计人员可以查看省级看板")
-    today = timezone.localdate()
-    data = selectors.province_dashboard(request.user, today)
+    shown = snapshots.province_for(request.user)  # the page's stored figures (dashboards.snapshots)
+    data = shown.figures
     lead = data["lead_summary"]
     return {
-        "today": today, "total": data["total"], "stage_year": data["stage_year"],
+        "today": shown.today, "computed_at": shown.computed_at, "total": data["total"], "stage_year": data["stage_year"],
         "by_unit": [{"unit_id": r["unit_id"], "unit": r["unit__name"], "n": r["n"], "declared": r["declared"],
                      "approved": r["approved"]} for r in data["by_unit"]],
         "approval_lead_times": {"n": lead["n"], "average_days": lead["avg"], "min_days": lead["min"],
                                 "max_days": lead["max"]},
-        "opinions": [{"body": o.body, "requested": o.requested, "answered": o.answered,
-                      "average_days": o.summary["avg"], "max_days": o.summary["max"]} for o in data["opinions"]],
-        "acceptance_overdue": [p.number for p, _ in data["acceptance_overdue"]],
+        "opinions": [{"body": o["body"], "requested": o["requested"], "answered": o["answered"],
+                      "average_days": o["summary"]["avg"], "max_days": o["summary"]["max"]} for o in data["opinions"]],
+        "acceptance_overdue": [a["number"] for a in data["acceptance_overdue"]],
         "rectifications_open": sum(r["n"] for r in data["rectifications"]),
-        "units_under_sanction": [s.unit.name for s in data["sanctions"]],
+        "units_under_sanction": [s["unit"] for s in data["sanctions"]],
     }
 
 

@@ -51,3 +51,26 @@ class PublicFeedConfig(models.Model):
         """The configured fields that are in the safe set, in the safe set's order (never anything else)."""
         chosen = set(self.fields or [])
         return [f for f in PUBLIC_FIELDS if f in chosen]
+
+
+class DashboardSnapshot(models.Model):
+    """The figures of a dashboard for one scope as computed at ``computed_at`` by dashboards.selectors, stored as
+    JSON (dashboards.snapshots.dump): the page reads them instead of aggregating the whole portfolio per request
+    (issue #8). One row per scope; ``computed_at`` is empty until the first computation."""
+
+    PROVINCE = "province"
+    SCOPES = {PROVINCE: "省级看板"}
+
+    scope = models.CharField("范围", max_length=30, unique=True, choices=list(SCOPES.items()))
+    today = models.DateField("统计日", null=True, blank=True)
+    figures = models.JSONField("统计数据", default=dict, blank=True)
+    computed_at = models.DateTimeField("计算时间", null=True, blank=True)
+    # When a page last found the snapshot stale and queued its recomputation: the next page does not queue it again
+    # until the maximum age has passed once more (the worker may be busy or down).
+    refresh_requested_at = models.DateTimeField("请求刷新时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "看板统计快照"
+
+    def __str__(self) -> str:
+        return f"{self.SCOPES.get(self.scope, self.scope)} · {self.computed_at or '未计算'}"

@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import PROJECT_UNIT_KINDS, Organisation, Role
 from policy.services import memoised_profiles
 from projects.models import Project, Stage
-from projects.selectors import visible_projects
+from projects.selectors import can_see_portfolio, visible_projects
 
 ZERO = Decimal("0.00")
 
@@ -263,13 +263,35 @@ def collaborating_cities(projects: QuerySet[Project]) -> list[dict]:
 
 # --- the dashboards ------------------------------------------------------------------------------
 
+# The projects every portfolio viewer sees (projects.selectors.visible_projects: every project but drafts). The
+# province dashboard's snapshot (dashboards.snapshots) is computed over them and shown only to a user whose visible
+# projects are exactly these.
+PORTFOLIO = ~Q(stage=Stage.DRAFT)
+
+
+def portfolio_projects() -> QuerySet[Project]:
+    return Project.objects.select_related("unit").filter(PORTFOLIO)
+
+
+def sees_exactly_the_portfolio(user) -> bool:
+    """A portfolio viewer sees the whole portfolio (visible_projects), and more only as a unit user: its own unit's
+    drafts. The projects its body was asked about (第二十二条) are in the portfolio already: opinions are asked
+    during approval (reviews.services.opinions_request), and a project never goes back to draft from there.
+    No query: a query for drafts among the visible projects grew with the portfolio."""
+    return can_see_portfolio(user) and not is_unit_user(user)
+
+
 def province_dashboard(user, today: date) -> dict:
+    """The province dashboard's figures over the projects ``user`` may see."""
+    return province_figures(visible_projects(user), today)
+
+
+def province_figures(projects: QuerySet[Project], today: date) -> dict:
     with memoised_profiles():  # one profile resolution per jurisdiction, not per project (issue #8)
-        return _province_dashboard(user, today)
+        return _province_figures(projects, today)
 
 
-def _province_dashboard(user, today: date) -> dict:
-    projects = visible_projects(user)
+def _province_figures(projects: QuerySet[Project], today: date) -> dict:
     lead_times = approval_lead_times(projects)
     return {
         "total": projects.count(),

@@ -6,6 +6,7 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.index, name="index"),
     path("province/", views.province, name="province"),
+    path("province/refresh/", views.province_refresh, name="province_refresh"),
     path("unit/", views.unit, name="unit"),
     path("projects/", views.drill, name="drill"),
     path("export/projects.xlsx", views.export_projects, name="export_projects"),

@@ -71,8 +71,13 @@ def run_obligations(today: date | None = None, full: bool = False) -> dict:
     from accounts.services import disable_dormant_accounts
 
     disabled = disable_dormant_accounts()
+    # The dashboards' summary rows (issue #8): each day starts with figures of that day, the page never waits.
+    from dashboards.snapshots import refresh_all
+
+    dashboards = refresh_all()
     return {"today": on.isoformat(), "obligations": recomputed, "scope": summary["scope"],
-            "projects": summary["projects"], "reminders": reminded.as_dict(), "dormant_accounts_disabled": disabled}
+            "projects": summary["projects"], "reminders": reminded.as_dict(), "dormant_accounts_disabled": disabled,
+            "dashboards": dashboards}
 
 
 @task()

@@ -162,6 +162,7 @@ PAGES: dict[str, dict[str, dict[str, int]]] = {
     "obligations:notifications": {"GET": expect(200, anonymous=302), "POST": expect(302)},
     "dashboards:index": {"GET": expect(302, cyber=403, system_admin=403, security_admin=403), "POST": expect(405, anonymous=302)},
     "dashboards:province": {"GET": expect(403, office=200, drc=200, finance=200, auditor=200, audit_admin=200, anonymous=302), "POST": expect(405, anonymous=302)},
+    "dashboards:province_refresh": {"GET": expect(405, anonymous=302), "POST": expect(403, office=302, drc=302, finance=302, anonymous=302)},
     "dashboards:unit": {"GET": expect(403, own=200, unit_head=200, other=200, anonymous=302), "POST": expect(405, anonymous=302)},
     "dashboards:drill": {"GET": expect(403, anonymous=302), "POST": expect(405, anonymous=302)},
     "dashboards:export_projects": {"GET": expect(200, anonymous=302), "POST": expect(405, anonymous=302)},
