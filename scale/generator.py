@@ -68,9 +68,6 @@ APPROVED_STAGES = {Stage.APPROVED, Stage.IN_CONSTRUCTION, Stage.SUSPENDED, Stage
                    Stage.ACCEPTED, Stage.ACCEPTANCE_FAILED, Stage.TERMINATED}
 UNDER_APPROVAL_OR_LATER = APPROVED_STAGES | {Stage.UNDER_APPROVAL}
 CONSTRUCTION_OR_LATER = APPROVED_STAGES - {Stage.APPROVED}
-REVIEW_BODIES = ["leading_group_office", "drc", "finance", "big_data_center"]  # 第十七条 (shipped profile)
-OPINION_BODIES = ["cyberspace_office", "secrecy_bureau", "cryptography_bureau", "economy_it_department",
-                  "public_security", "finance", "big_data_center"]  # 第二十二条 (shipped profile)
 UNIT_ACTIONS = ["declaration.materials_updated", "declaration.document_uploaded", "funding.disbursement_added",
                 "oversight.monitoring_report_submitted", "catalogue.system_linked", "delivery.contract_added"]
 BODY_ACTIONS = ["review.conclusion_recorded", "opinion.answered", "evaluation.recorded", "project.viewed_export"]
@@ -444,14 +441,23 @@ class Generator:
 
     def conclusions(self) -> int:
         objs = []
+        bodies = self._profile_bodies("centralized_review.bodies")
         for p in self.project_objs:
             if p.stage == Stage.DRAFT:
                 continue
-            for kind in REVIEW_BODIES:
+            for kind in bodies:
                 objs.append({"project_id": p.pk, "body_id": self.bodies[kind].pk, "by_id": self.reviewers[kind].pk,
                              "conclusion": self.rng.choice([Conclusion.AGREE] * 8 + [Conclusion.AGREE_WITH_CONDITIONS]),
                              "text": "原则同意", "at": self._time_of(p)})
         return self._copy_dicts(ReviewConclusion, objs)
+
+    def _profile_bodies(self, parameter: str) -> list[str]:
+        """The bodies of 集中审查 (第十七条) or of 审批前征求意见 (第二十二条) as the provincial profile lists them
+        on the generator's date, not a copy of its list: generated conclusions and opinions then satisfy the rules
+        that read the same parameter."""
+        from policy.services import resolve_for
+
+        return list(resolve_for("510000", self.now.date()).value(parameter))
 
     def _time_of(self, project) -> datetime:
         return datetime(project.year, 1, 15, 2, tzinfo=UTC) + timedelta(days=self.rng.randint(0, 300))
@@ -459,11 +465,12 @@ class Generator:
     def opinions(self) -> int:
         objs = []
         drc = self.reviewers[OrgKind.DRC]
+        bodies = self._profile_bodies("opinion.bodies")
         for p in self.project_objs:
             if p.stage not in UNDER_APPROVAL_OR_LATER:
                 continue
             asked = self._time_of(p)
-            for kind in OPINION_BODIES:
+            for kind in bodies:
                 answered = p.stage != Stage.UNDER_APPROVAL or self.rng.random() < 0.5
                 objs.append({
                     "project_id": p.pk, "body_id": self.bodies[kind].pk, "requested_at": asked,

@@ -80,6 +80,24 @@ def test_projects_at_or_past_the_approval_stage_have_an_approval_application():
 
 
 @pytest.mark.django_db
+def test_generated_review_and_opinion_bodies_are_the_profiles():
+    """The generator reads 集中审查 bodies (第十七条) and 征求意见 bodies (第二十二条) from the provincial profile, so
+    the generated listed projects pass the rule that reads the same parameter."""
+    from policy.services import resolve_for
+    from reviews.models import OpinionRequest, ReviewConclusion
+    from reviews.selectors import reviewed_body_kinds
+    from rules import ch03_approval as ch03
+
+    _generate(TINY)
+    profile = resolve_for("510000", Generator(scale=TINY, seed=42).now.date())
+    assert set(ReviewConclusion.objects.values_list("body__kind", flat=True)) == set(
+        profile.value("centralized_review.bodies"))
+    assert set(OpinionRequest.objects.values_list("body__kind", flat=True)) == set(profile.value("opinion.bodies"))
+    listed = Project.objects.filter(stage=Stage.LISTED).first() or Project.objects.exclude(stage=Stage.DRAFT).first()
+    assert ch03.centralized_review_complete(reviewed_body_kinds(listed), profile).outcome.value == "pass"
+
+
+@pytest.mark.django_db
 def test_real_action_after_generation_links_onto_the_generated_chain():
     from projects import services as project_services
 
