@@ -19,7 +19,7 @@ from django.contrib.sessions.backends import db as db_sessions
 from django.db import connections, router
 from django.utils import timezone
 
-from .models import Organisation, RoleAssignment, User
+from .models import Jurisdiction, Organisation, RoleAssignment, User
 
 
 def _columns(model, alias: str, connection) -> tuple[list[str], list[str], list[tuple | None]]:
@@ -42,13 +42,18 @@ class _UserStatement:
         quote = connection.ops.quote_name
         self.user_names, user_columns, self.user_converters = _columns(User, "u", connection)
         self.org_names, org_columns, self.org_converters = _columns(Organisation, "o", connection)
+        self.place_names, place_columns, self.place_converters = _columns(Jurisdiction, "j", connection)
         user, organisation, role = User._meta, Organisation._meta, RoleAssignment._meta
+        jurisdiction = Jurisdiction._meta
         user_pk = f"u.{quote(user.pk.column)}"
         self.sql = (
-            f"SELECT {', '.join(user_columns + org_columns)}, r.{quote(role.get_field('role').column)} "
+            f"SELECT {', '.join(user_columns + org_columns + place_columns)}, "
+            f"r.{quote(role.get_field('role').column)} "
             f"FROM {quote(user.db_table)} u "
             f"LEFT JOIN {quote(organisation.db_table)} o "
             f"ON o.{quote(organisation.pk.column)} = u.{quote(user.get_field('organisation').column)} "
+            f"LEFT JOIN {quote(jurisdiction.db_table)} j "
+            f"ON j.{quote(jurisdiction.pk.column)} = o.{quote(organisation.get_field('jurisdiction').column)} "
             f"LEFT JOIN {quote(role.db_table)} r ON r.{quote(role.get_field('user').column)} = {user_pk} "
             f"WHERE {user_pk} = %s"
         )
@@ -68,7 +73,8 @@ def _convert(values, converters, connection) -> list:
 
 
 def load_user(user_id: int, using: str | None = None) -> User | None:
-    """The user with its organisation and its roles (``role_set()``) from one statement; None if there is none."""
+    """The user with its organisation, the organisation's jurisdiction and the user's roles (``role_set()``) from one
+    statement; None if there is none."""
     using = using or router.db_for_read(User)
     connection = connections[using]
     statement = _statements.get(using)
@@ -80,13 +86,19 @@ def load_user(user_id: int, using: str | None = None) -> User | None:
     if not rows:
         return None
     first = rows[0]
-    n_user, n_org = len(statement.user_names), len(statement.org_names)
+    n_user, n_org, n_place = len(statement.user_names), len(statement.org_names), len(statement.place_names)
     user = User.from_db(using, statement.user_names, _convert(first[:n_user], statement.user_converters, connection))
     organisation = None
     if user.organisation_id is not None:
         organisation = Organisation.from_db(
             using, statement.org_names,
             _convert(first[n_user:n_user + n_org], statement.org_converters, connection))
+        # Its jurisdiction too: the profile in force for the user's place (reminder days on the to-do page, the
+        # dashboards) is resolved from it on many pages.
+        place = Jurisdiction.from_db(
+            using, statement.place_names,
+            _convert(first[n_user + n_org:n_user + n_org + n_place], statement.place_converters, connection))
+        Organisation.jurisdiction.field.set_cached_value(organisation, place)
     User.organisation.field.set_cached_value(user, organisation)
     user._role_cache = frozenset(row[-1] for row in rows if row[-1] is not None)
     return user

@@ -14,7 +14,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import get_script_prefix, get_urlconf
 
 from accounts.models import PROJECT_UNIT_KINDS, Role
@@ -162,34 +162,50 @@ class Todo:
     overdue: list[TodoRow]
     informational: list[TodoRow]
     days: int
+    # How many rows each list has in all: the page shows the first TODO_SHOWN of each and links to the rest.
+    due_soon_total: int = 0
+    overdue_total: int = 0
+    informational_total: int = 0
 
 
-# The three lists come from one query of at most this many rows, far more than an organisation's due-soon,
-# overdue and sanction rows together (a unit has a few duties per project), so each list gets its first rows.
-# The sanctions (no due date) come first on every database, then the rest by due date.
+# Each list shows its most urgent rows; the page says how many there are and links to the obligations page, which
+# filters and pages them all. A unit with hundreds of overdue duties got all of them on its start page (and a count
+# capped at 100), which was most of the page's time (issue #8).
+TODO_SHOWN = 20
+# The three lists come from one query of at most this many rows, far more than an organisation's due-soon, overdue
+# and sanction rows together (a unit has a few duties per project); beyond it the totals are counted by a second
+# query. The sanctions (no due date) come first on every database, then the rest by due date.
 TODO_ROWS = 1000
 
 
 def todo_for(user, today: date, days: int) -> Todo:
-    """What is due soon (reminder date reached, due within ``days``), overdue, and the sanctions in force.
+    """What is due soon (reminder date reached, due within ``days``), overdue, and the sanctions in force: the
+    first TODO_SHOWN of each list and how many each has.
 
     One query for the three lists (it was three, each joining the organisation, the user and the project the page
     does not show). A row's list follows from its status and kind: an overdue row is overdue; an open sanction is
     in force; any other open row matched the due-soon condition. Sanctions have no due date
-    (obligations.derivation), so an open sanction is never also due soon."""
+    (obligations.derivation), so an open sanction is never also due soon. (A window function numbering the rows
+    per list would read fewer rows, but Django compiles such a query in milliseconds, more than reading them.)"""
     due_soon = (Q(status=ObligationStatus.OPEN, opens_on__lte=today, due_on__gte=today)
                 & (Q(remind_on__lte=today) | Q(due_on__lte=today + timedelta(days=days))))
     overdue = Q(status=ObligationStatus.OVERDUE)
     informational = Q(kind=ObligationKind.SANCTION, status=ObligationStatus.OPEN)
-    rows = [TodoRow(*values) for values in own_obligations(user).select_related(None)
-            .filter(due_soon | overdue | informational).order_by(F("due_on").asc(nulls_first=True), "pk")
+    qs = own_obligations(user).select_related(None).filter(due_soon | overdue | informational)
+    rows = [TodoRow(*values) for values in qs.order_by(F("due_on").asc(nulls_first=True), "pk")
             .values_list(*TodoRow._fields)[:TODO_ROWS]]
     open_rows = [o for o in rows if o.status == ObligationStatus.OPEN]
-    sanctions = [o for o in open_rows if o.kind == ObligationKind.SANCTION]
-    return Todo(due_soon=[o for o in open_rows if o.kind != ObligationKind.SANCTION][:100],
-                overdue=[o for o in rows if o.status == ObligationStatus.OVERDUE][:100],
-                informational=sorted(sanctions, key=lambda o: (o.opens_on, o.pk))[:50],
-                days=days)
+    lists = {"due_soon": [o for o in open_rows if o.kind != ObligationKind.SANCTION],
+             "overdue": [o for o in rows if o.status == ObligationStatus.OVERDUE],
+             "informational": sorted((o for o in open_rows if o.kind == ObligationKind.SANCTION),
+                                     key=lambda o: (o.opens_on, o.pk))}
+    totals = {name: len(found) for name, found in lists.items()}
+    if len(rows) == TODO_ROWS:  # not all read: count each list in the database
+        totals = qs.aggregate(overdue=Count("pk", filter=overdue), informational=Count("pk", filter=informational),
+                              due_soon=Count("pk", filter=due_soon & ~Q(kind=ObligationKind.SANCTION)))
+    return Todo(due_soon=lists["due_soon"][:TODO_SHOWN], overdue=lists["overdue"][:TODO_SHOWN],
+                informational=lists["informational"][:TODO_SHOWN], days=days, due_soon_total=totals["due_soon"],
+                overdue_total=totals["overdue"], informational_total=totals["informational"])
 
 
 def filter_obligations(qs: QuerySet[Obligation], *, status: str = "", kind: str = "", year: int | None = None,

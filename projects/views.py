@@ -27,11 +27,11 @@ SORTS = {"number": "number", "-number": "-number", "investment": "total_investme
 
 def filter_projects(user, params):
     form = ProjectFilterForm(params or None)
-    qs = visible_projects(user)
-    if form.is_valid():
+    valid = form.is_valid()
+    # Built once: a stage lets visible_projects leave out the visibility OR for a portfolio body.
+    qs = visible_projects(user, stage=(form.cleaned_data["stage"] or None) if valid else None)
+    if valid:
         data = form.cleaned_data
-        if data["stage"]:
-            qs = visible_projects(user, stage=data["stage"])
         if data["q"]:
             qs = qs.filter(Q(name__contains=data["q"]) | Q(number__contains=data["q"]))
         if data["year"]:

@@ -247,6 +247,46 @@ def test_the_todo_list_does_the_same_queries_for_few_and_many_rows(filer_a, clie
     assert many == few
 
 
+def test_the_todo_list_shows_the_most_urgent_rows_of_each_list_and_counts_them_all(filer_a, client_for):
+    from obligations.selectors import TODO_SHOWN
+
+    project = factories.project(filer_a)
+    today = timezone.localdate()
+    for i in range(TODO_SHOWN + 5):  # due 1 … 25 days ago, created in an order that is not the due order
+        days = (i * 7) % (TODO_SHOWN + 5) + 1
+        _obligation(project, f"逾期{days:02d}", status=ObligationStatus.OVERDUE, due_on=today - timedelta(days=days))
+    for i in range(3):
+        _obligation(project, f"限制{i}", kind=ObligationKind.SANCTION, due_on=None, remind_on=None,
+                    opens_on=today - timedelta(days=10 - i))
+    _obligation(project, "将到期")
+    html = client_for(filer_a).get("/").content.decode()
+    sections = _todo_sections(html)
+    assert f"已逾期（{TODO_SHOWN + 5}）" in html
+    # The longest overdue come first: due 25 … 6 days ago.
+    assert sections["overdue"] == [f"义务逾期{d:02d}" for d in range(TODO_SHOWN + 5, 5, -1)]
+    assert f'<a href="/obligations/?status=overdue">查看全部 {TODO_SHOWN + 5} 项已逾期事项</a>' in html
+    assert sections["due-soon"] == ["义务将到期"] and "即将到期（7 日内，1）" in html
+    assert sections["sanctions"] == ["义务限制0", "义务限制1", "义务限制2"]  # in the order they took effect
+    assert "查看全部义务与期限" not in html  # one due-soon row: nothing left out
+
+
+def test_the_todo_totals_are_counted_when_more_rows_exist_than_are_read(filer_a, client_for, monkeypatch):
+    from obligations import selectors
+
+    monkeypatch.setattr(selectors, "TODO_ROWS", 5)
+    monkeypatch.setattr(selectors, "TODO_SHOWN", 3)
+    project = factories.project(filer_a)
+    today = timezone.localdate()
+    for days in range(1, 8):
+        _obligation(project, f"逾期{days}", status=ObligationStatus.OVERDUE, due_on=today - timedelta(days=days))
+    _obligation(project, "将到期")
+    todo = selectors.todo_for(filer_a, today, 7)
+    assert (todo.overdue_total, todo.due_soon_total, todo.informational_total) == (7, 1, 0)
+    assert [o.title for o in todo.overdue] == ["义务逾期7", "义务逾期6", "义务逾期5"]
+    html = client_for(filer_a).get("/").content.decode()
+    assert "已逾期（7）" in html and "查看全部 7 项已逾期事项" in html
+
+
 def test_the_todo_rows_link_the_project_and_say_what_awaits(filer_a, client_for):
     project = factories.project(filer_a, name="<i>待办</i>")
     html = client_for(filer_a).get("/").content.decode()

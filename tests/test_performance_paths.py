@@ -419,11 +419,14 @@ def test_a_signed_in_request_reads_its_session_and_its_user_with_organisation_an
     from accounts.models import OrgKind, Role
 
     request = _session_request(client_for(drc_reviewer))
+    place = drc_reviewer.organisation.jurisdiction
     with CaptureQueriesContext(connection) as queries:
         user = get_user(request)
         assert user.pk == drc_reviewer.pk and user.is_authenticated
         assert user.organisation.kind == OrgKind.DRC and user.org_kind == OrgKind.DRC
         assert user.role_set() == {Role.REVIEWER}
+        # The organisation's jurisdiction comes along: the profile in force for the user's place needs its code.
+        assert user.organisation.jurisdiction == place and user.organisation.jurisdiction.code == place.code
     assert len(queries) == 2
     # An account without an organisation or roles is loaded as well, and reads neither again.
     from accounts.models import User
