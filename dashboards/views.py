@@ -98,7 +98,8 @@ def province(request):
     # The stored figures (a few minutes old at most, recomputed on the task queue), not an aggregation of the
     # whole portfolio per request (issue #8): dashboards.snapshots.
     shown = snapshots.province_for(request.user)
-    html = figures_html(shown)  # first: reading the figures may find a newer snapshot (its time is then shown)
+    # first: reading the figures may find a newer snapshot (its time is then shown)
+    html = figures_html(shown, all_units=request.GET.get("units") == "all")
     return render(request, "dashboards/province.html", {
         "today": shown.today, "as_of": snapshots.beijing_time(shown.computed_at),
         "may_refresh": snapshots.may_refresh(request.user), "figures_html": html})
@@ -106,16 +107,25 @@ def province(request):
 
 # Rendered figures by snapshot, per process: (scope, row, computed_at) → HTML. Rendering the ≈ 120 KB of tables and
 # chart data took ≈ 25 ms at 10,000 projects; the snapshot changes every few minutes, the HTML with it.
-_RENDERED: dict[str, tuple[tuple, str]] = {}
+_RENDERED: dict[tuple[str, bool], tuple[tuple, str]] = {}
 
 
-def figures_html(shown: snapshots.Shown) -> str:
+# The per-unit table and chart show the units with the most declared investment; ``?units=all`` lists every unit
+# by name. At 100,000 projects every unit inline made the page 918 KB (issue #8), and a chart of thousands of bars
+# shows nothing.
+UNITS_SHOWN = 30
+
+
+def figures_html(shown: snapshots.Shown, *, all_units: bool = False) -> str:
     """The figures part of the province page (tables and chart data), from the figures alone."""
     if shown.key is not None:
-        cached = _RENDERED.get(shown.key[0])
+        cached = _RENDERED.get((shown.key[0], all_units))
         if cached is not None and cached[0] == shown.key:
             return cached[1]
-    data = shown.figures  # may move shown.key to a newer snapshot
+    data = dict(shown.figures)  # may move shown.key to a newer snapshot
+    units_total = len(data["by_unit"])
+    if not all_units and units_total > UNITS_SHOWN:
+        data["by_unit"] = sorted(data["by_unit"], key=lambda r: (-r["declared"], r["unit__name"]))[:UNITS_SHOWN]
     years = sorted({r["year"] for r in data["stage_year"]})
     stages = [s for s in Stage if any(r["stage"] == s for r in data["stage_year"])]
     counts = {(r["stage"], r["year"]): r["n"] for r in data["stage_year"]}
@@ -124,9 +134,10 @@ def figures_html(shown: snapshots.Shown) -> str:
         **data, "years": years, "stage_table": stage_table, "charts": province_charts(data),
         "rectifications_total": sum(r["n"] for r in data["rectifications"]),
         "rectifications_overdue": sum(r["overdue"] for r in data["rectifications"]),
+        "units_total": units_total, "all_units": all_units, "units_shown": UNITS_SHOWN,
     })
     if shown.key is not None:
-        _RENDERED[shown.key[0]] = (shown.key, html)
+        _RENDERED[(shown.key[0], all_units)] = (shown.key, html)
     return html
 
 

@@ -194,3 +194,26 @@ def test_province_api_gives_the_same_figures(portfolio, client_for, unit_a):
     assert data["acceptance_overdue"] == [portfolio["overdue"].number]
     assert data["rectifications_open"] == 1
     assert client_for(portfolio["draft"].created_by).get("/api/v1/dashboards/province").status_code == 403
+
+
+def test_the_per_unit_table_shows_the_largest_units_and_links_to_all_of_them(portfolio, client_for, monkeypatch):
+    from dashboards import views
+
+    monkeypatch.setattr(views, "UNITS_SHOWN", 1)
+    views._RENDERED.clear()
+    client = client_for(reviewer(OrgKind.FINANCE))
+    html = client.get(reverse("dashboards:province")).content.decode()
+    shown = re.findall(r'data-figure="declared:(\d+)">([^<]+)<', html)
+    assert len(shown) == 1
+    everything = client.get(reverse("dashboards:province") + "?units=all").content.decode()
+    every = re.findall(r'data-figure="declared:(\d+)">([^<]+)<', everything)
+    assert len(every) >= 2 and "测试单位甲" in everything
+    # The one shown is the unit with the most declared investment, and the page says how many there are.
+    amounts = {unit: Decimal(text.replace(",", "").replace("元", "").strip()) for unit, text in every}
+    assert shown[0][0] == max(amounts, key=amounts.get)
+    assert f"共 {len(every)} 个单位，上表和图列出申报总投资最多的 1 个" in html
+    assert f'<a href="?units=all#by-unit">按名称列出全部 {len(every)} 个单位</a>' in html
+    spec = json.loads(re.search(r'<script id="by_unit-data" type="application/json">(.*?)</script>', html, re.S)
+                      .group(1))
+    assert len(spec["categories"]) == 1
+    views._RENDERED.clear()
