@@ -79,3 +79,22 @@ def build_organisations_and_users():
     sysadmin.user_permissions.set(Permission.objects.filter(
         content_type__app_label="accounts", content_type__model__in=["jurisdiction", "organisation", "user",
                                                                    "roleassignment"]))
+
+
+def app_demo_builders():
+    """(app label, its ``demo`` module) for every installed app of the platform that has one, in INSTALLED_APPS
+    order, which is the lifecycle's: ``seed_demo`` runs their ``build()`` after the organisations and users."""
+    import importlib
+
+    from django.conf import settings
+
+    for app in settings.INSTALLED_APPS:
+        if "." in app or app == "accounts":
+            continue
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.demo":
+                raise
+            continue
+        yield app, module

@@ -110,22 +110,10 @@ def checked(monkeypatch):
 def build_demo_province():
     """What ``seed_demo`` builds, but each action in its own committed transaction (seed_demo and each app's builder
     wrap it all in one)."""
-    import importlib
-
-    from django.conf import settings
-
-    from accounts.demo import build_organisations_and_users
+    from accounts.demo import app_demo_builders, build_organisations_and_users
 
     build_organisations_and_users()
-    for app in settings.INSTALLED_APPS:
-        if "." in app or app == "accounts":
-            continue
-        try:
-            module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.demo":
-                raise
-            continue
+    for app, module in app_demo_builders():
         # Each app's builder is one transaction (``@transaction.atomic``): run it without, so that each service
         # it calls commits on its own and is checked on its own — but the catalogue's, which reserves system codes
         # (a row lock) outside its services and records catalogue links, checked together at its end.

@@ -1,13 +1,10 @@
 """Build the demo province. Each lifecycle app may contribute a ``demo.py`` with ``build()``;
 they run in lifecycle order, so projects exist in every stage the platform supports."""
 
-import importlib
-
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.demo import DEMO_PASSWORD, build_organisations_and_users, demo_users
+from accounts.demo import DEMO_PASSWORD, app_demo_builders, build_organisations_and_users, demo_users
 from accounts.models import User
 
 
@@ -32,13 +29,5 @@ class Command(BaseCommand):
     def _build(self):
         # All or nothing: a failed step leaves no half-built province behind.
         build_organisations_and_users()
-        for app in settings.INSTALLED_APPS:
-            if "." in app or app == "accounts":
-                continue
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
+        for _app, module in app_demo_builders():
             module.build()
