@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import PROJECT_UNIT_KINDS, Role
 from audit.models import AuditEvent
-from web.templatetags.zw import cn_date, finding_link, stage_label, wan
+from web.templatetags.zw import cn_date, finding_link, stage_badge_html, stage_label, wan
 
 from . import services
 from .forms import ProjectFilterForm, ProjectForm
-from .models import STAGE_TONES, DeliveryMode, Stage
+from .models import DeliveryMode
 from .selectors import get_project_for_user, visible_projects
 
 SORTS = {"number": "number", "-number": "-number", "investment": "total_investment",
@@ -48,7 +48,6 @@ def filter_projects(user, params):
 
 
 LEDGER_COLUMNS = ("pk", "number", "name", "unit__name", "year", "delivery_mode", "total_investment", "stage")
-STAGE_LABELS = dict(Stage.choices)
 DELIVERY_MODE_LABELS = dict(DeliveryMode.choices)
 
 
@@ -68,8 +67,7 @@ def ledger_rows_html(rows) -> str:
         out.append(
             f'<tr><td>{escape(number)}</td><td><a href="{detail(pk)}">{escape(name)}</a></td><td>{escape(unit)}</td>'
             f"<td>{year}</td>\n<td>{escape(DELIVERY_MODE_LABELS.get(mode, mode))}</td>"
-            f'<td class="num">{wan(investment)}</td><td><span class="badge tone-{STAGE_TONES[stage]}">'
-            f"{escape(STAGE_LABELS[stage])}</span></td></tr>")
+            f'<td class="num">{wan(investment)}</td><td>{stage_badge_html(stage)}</td></tr>')
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped or a number
 
 

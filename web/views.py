@@ -10,10 +10,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.models import PROJECT_UNIT_KINDS, OrgKind, Role
-from projects.models import STAGE_TONES, Stage
+from projects.models import Stage
 from projects.selectors import visible_projects
-from projects.views import STAGE_LABELS, detail_url
-from web.templatetags.zw import cite, cn_date
+from projects.views import detail_url
+from web.templatetags.zw import cite, cn_date, stage_badge_html
 
 # What awaits whom, by stage: the stage's next step and the body or unit that takes it.
 UNIT_STEPS = {
@@ -65,7 +65,7 @@ def todo_rows_html(items) -> str:
     detail = detail_url()
     return mark_safe("\n".join(  # noqa: S308 - every value is escaped
         f'<tr><td><a href="{detail(pk)}">{escape(number)} {escape(name)}</a></td><td>{escape(unit)}</td>'
-        f'<td><span class="badge tone-{STAGE_TONES[stage]}">{escape(STAGE_LABELS[stage])}</span></td>'
+        f"<td>{stage_badge_html(stage)}</td>"
         f"<td>{escape(item['what'])}</td></tr>"
         for item in items for pk, number, name, unit, stage in [item["project"]]))
 

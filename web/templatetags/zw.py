@@ -44,9 +44,16 @@ def cn_date(value, tz=None):
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def stage_badge_html(stage: str) -> str:
+    """The badge of a lifecycle stage (its colour and label), for templates and for rows built in code."""
+    from projects.models import STAGE_TONES, Stage
+
+    return format_html('<span class="badge tone-{}">{}</span>', STAGE_TONES[stage], Stage(stage).label)
+
+
 @register.simple_tag
 def stage_badge(project):
-    return format_html('<span class="badge tone-{}">{}</span>', project.stage_tone, project.get_stage_display())
+    return stage_badge_html(project.stage)
 
 
 @register.simple_tag
