@@ -22,7 +22,7 @@ from django.utils import timezone
 from .models import Jurisdiction, Organisation, RoleAssignment, User
 
 
-def _columns(model, alias: str, connection) -> tuple[list[str], list[str], list[tuple | None]]:
+def model_columns(model, alias: str, connection) -> tuple[list[str], list[str], list[tuple | None]]:
     """The model's concrete fields: attribute names, qualified columns, and each one's converters (as the ORM's)."""
     quote = connection.ops.quote_name
     names, columns, converters = [], [], []
@@ -40,9 +40,9 @@ class _UserStatement:
 
     def __init__(self, connection):
         quote = connection.ops.quote_name
-        self.user_names, user_columns, self.user_converters = _columns(User, "u", connection)
-        self.org_names, org_columns, self.org_converters = _columns(Organisation, "o", connection)
-        self.place_names, place_columns, self.place_converters = _columns(Jurisdiction, "j", connection)
+        self.user_names, user_columns, self.user_converters = model_columns(User, "u", connection)
+        self.org_names, org_columns, self.org_converters = model_columns(Organisation, "o", connection)
+        self.place_names, place_columns, self.place_converters = model_columns(Jurisdiction, "j", connection)
         user, organisation, role = User._meta, Organisation._meta, RoleAssignment._meta
         jurisdiction = Jurisdiction._meta
         user_pk = f"u.{quote(user.pk.column)}"
@@ -62,7 +62,7 @@ class _UserStatement:
 _statements: dict[str, _UserStatement] = {}
 
 
-def _convert(values, converters, connection) -> list:
+def converted(values, converters, connection) -> list:
     values = list(values)
     for i, entry in enumerate(converters):
         if entry is not None:
@@ -87,17 +87,17 @@ def load_user(user_id: int, using: str | None = None) -> User | None:
         return None
     first = rows[0]
     n_user, n_org, n_place = len(statement.user_names), len(statement.org_names), len(statement.place_names)
-    user = User.from_db(using, statement.user_names, _convert(first[:n_user], statement.user_converters, connection))
+    user = User.from_db(using, statement.user_names, converted(first[:n_user], statement.user_converters, connection))
     organisation = None
     if user.organisation_id is not None:
         organisation = Organisation.from_db(
             using, statement.org_names,
-            _convert(first[n_user:n_user + n_org], statement.org_converters, connection))
+            converted(first[n_user:n_user + n_org], statement.org_converters, connection))
         # Its jurisdiction too: the profile in force for the user's place (reminder days on the to-do page, the
         # dashboards) is resolved from it on many pages.
         place = Jurisdiction.from_db(
             using, statement.place_names,
-            _convert(first[n_user + n_org:n_user + n_org + n_place], statement.place_converters, connection))
+            converted(first[n_user + n_org:n_user + n_org + n_place], statement.place_converters, connection))
         Organisation.jurisdiction.field.set_cached_value(organisation, place)
     User.organisation.field.set_cached_value(user, organisation)
     user._role_cache = frozenset(row[-1] for row in rows if row[-1] is not None)

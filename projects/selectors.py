@@ -3,7 +3,9 @@ anything not visible to the user is a 404, never a 403, so ids do not leak."""
 
 from __future__ import annotations
 
+from django.db import connections, router
 from django.db.models import Q, QuerySet
+from django.db.transaction import TransactionManagementError
 from django.http import Http404
 
 from accounts.models import PORTFOLIO_BODIES, PROJECT_UNIT_KINDS, Role
@@ -47,22 +49,93 @@ def visible_projects(user, *, stage: str | None = None) -> QuerySet[Project]:
     return qs.filter(condition)
 
 
+def can_see_project(user, project: Project) -> bool:
+    """Whether ``project`` is one of ``visible_projects(user)``: the same three conditions, checked on the loaded
+    row (tests/test_visibility.py holds the two equal for every demo user and project). Only an opinion body's
+    reviewer who is neither the project's unit nor a portfolio body costs a query (its opinion requests)."""
+    if not user.is_authenticated or user.organisation_id is None:
+        return False
+    if (project.unit_id == user.organisation_id and user.org_kind in PROJECT_UNIT_KINDS
+            and user.has_role(Role.FILER, Role.UNIT_HEAD)):
+        return True
+    if project.stage != Stage.DRAFT and can_see_portfolio(user):
+        return True
+    if user.has_role(Role.REVIEWER):
+        from reviews.models import OpinionRequest
+
+        return OpinionRequest.objects.filter(body_id=user.organisation_id, project_id=project.pk).exists()
+    return False
+
+
+class _ProjectStatement:
+    """The project with its unit and the unit's jurisdiction by primary key, written once per process and database
+    from the models' columns (as accounts.backends reads the user): the ORM built this query anew on every page
+    and action of a project, and that was a third of an action's time (issue #8, docs/scaling.md)."""
+
+    def __init__(self, connection):
+        from accounts.backends import model_columns
+        from accounts.models import Jurisdiction, Organisation
+
+        quote = connection.ops.quote_name
+        self.models = (Project, Organisation, Jurisdiction)
+        self.parts = [model_columns(model, alias, connection) for model, alias in zip(self.models, "puj", strict=True)]
+        project, unit, place = Project._meta, Organisation._meta, Jurisdiction._meta
+        columns = [column for _, cols, _ in self.parts for column in cols]
+        self.sql = (
+            f"SELECT {', '.join(columns)} FROM {quote(project.db_table)} p "
+            f"INNER JOIN {quote(unit.db_table)} u ON u.{quote(unit.pk.column)} = p.{quote(project.get_field('unit').column)} "
+            f"INNER JOIN {quote(place.db_table)} j "
+            f"ON j.{quote(place.pk.column)} = u.{quote(unit.get_field('jurisdiction').column)} "
+            f"WHERE p.{quote(project.pk.column)} = %s")
+        # Only the project row is locked: the unit's row must not be locked by every action on one of its projects.
+        self.locking_sql = self.sql + (" FOR UPDATE OF p" if connection.features.has_select_for_update_of else "")
+
+    def load(self, connection, using: str, pk: int, *, for_update: bool) -> Project | None:
+        from accounts.backends import converted
+
+        with connection.cursor() as cursor:
+            cursor.execute(self.locking_sql if for_update else self.sql, [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        objects, start = [], 0
+        for model, (names, _, converters) in zip(self.models, self.parts, strict=True):
+            values = row[start:start + len(names)]
+            objects.append(model.from_db(using, names, converted(values, converters, connection)))
+            start += len(names)
+        project, unit, place = objects
+        type(unit).jurisdiction.field.set_cached_value(unit, place)
+        Project.unit.field.set_cached_value(project, unit)
+        return project
+
+
+_project_statements: dict[str, _ProjectStatement] = {}
+
+
 def get_project_for_user(user, pk, *, for_update: bool = False) -> Project:
+    """The project ``pk`` if ``user`` may see it (``can_see_project``), with its unit and the unit's jurisdiction
+    (every action resolves the profile in force for them); else the same 404 whether it exists or not.
+
+    ``for_update`` locks the project's row until the transaction ends. A project the user may not see is then
+    locked only until the 404 rolls the action's transaction back."""
     try:
         pk = int(pk)
     except (TypeError, ValueError) as exc:
         raise Http404("项目不存在") from exc
-    qs = visible_projects(user)
-    if for_update:
-        # One statement reads, proves visible and locks (issue #8): the visibility condition is the same WHERE
-        # clause, so a project the user may not see is not locked and is the same 404 as below. Only the project
-        # row is locked (``of=("self",)``: PostgreSQL cannot lock the nullable side of a join, and the unit's rows
-        # must not be locked by every action on one of its projects); the unit and its jurisdiction come along
-        # because every action resolves the profile in force for them.
-        qs = qs.select_related("unit__jurisdiction").select_for_update(of=("self",))
-    try:
-        return qs.get(pk=pk)
-    except Project.DoesNotExist as exc:
+    if not -(2**63) <= pk < 2**63:  # not a bigint: no such row (and PostgreSQL would refuse the parameter)
+        project = None
+    else:
+        using = router.db_for_write(Project) if for_update else router.db_for_read(Project)
+        connection = connections[using]
+        if for_update and not connection.in_atomic_block:
+            # As QuerySet.select_for_update: a lock outside a transaction would be released at once.
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        statement = _project_statements.get(using)
+        if statement is None:
+            statement = _project_statements[using] = _ProjectStatement(connection)
+        project = statement.load(connection, using, pk, for_update=for_update)
+    if project is None or not can_see_project(user, project):
         # Audited once as a refused access by audit.middleware (SECURITY.md 14); the 404 says nothing more.
         note_refused("projects.project", pk)
-        raise Http404("项目不存在或无权查看") from exc
+        raise Http404("项目不存在或无权查看")
+    return project

@@ -506,3 +506,29 @@ def test_the_audit_event_stored_is_the_event_chained_and_its_listeners_are_told(
     head = ChainHead.objects.get(id=1)
     assert (head.seq, head.hash) == (event.seq, event.hash)
     assert verify(AuditEvent.objects.order_by("seq")).ok
+
+
+def test_postgresql_connections_prepare_the_statements_they_repeat(monkeypatch, drc_reviewer):
+    """Planning was most of a short statement's time on PostgreSQL (the signed-in user's read: 0.39 ms, 0.09 ms
+    prepared; issue #8): the settings bind parameters on the server so that psycopg prepares a statement once it has
+    run PG_PREPARE_THRESHOLD times on a connection, and PG_PREPARE_THRESHOLD= (empty) turns that off for a pooler
+    that cannot keep prepared statements."""
+    from accounts.backends import _statements, load_user
+    from config.settings import _database_config
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://zw@db.example:5432/zw")
+    monkeypatch.delenv("PG_PREPARE_THRESHOLD", raising=False)
+    assert _database_config()["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    monkeypatch.setenv("PG_PREPARE_THRESHOLD", "")
+    assert "OPTIONS" not in _database_config()
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///tmp/x.sqlite3")
+    assert "server_side_binding" not in _database_config()["OPTIONS"]
+
+    if connection.vendor == "postgresql":  # the database under test is configured so: its statements get prepared
+        for _ in range(6):
+            assert load_user(drc_reviewer.pk).pk == drc_reviewer.pk
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        user_sql = _statements[connection.alias].sql.replace("%s", "$1")
+        assert user_sql in prepared

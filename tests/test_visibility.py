@@ -55,3 +55,56 @@ def test_reviewers_do_not_see_drafts_and_auditors_change_nothing(client_for, drc
 def test_anonymous_users_are_sent_to_login_and_refused_by_the_api(client, project_b):
     assert client.get(f"/projects/{project_b.pk}/")["Location"].startswith("/login/")
     assert client.get("/api/v1/projects").status_code == 401
+
+
+@pytest.fixture
+def demo_province(db):
+    from accounts.demo import app_demo_builders, build_organisations_and_users
+
+    build_organisations_and_users()
+    for _, module in app_demo_builders():
+        module.build()
+
+
+def test_a_project_page_opens_exactly_for_the_users_whose_lists_hold_it(demo_province):
+    """``get_project_for_user`` checks visibility on the loaded row (``can_see_project``, issue #8) instead of in
+    the query; it must open exactly the projects ``visible_projects`` lists, for every demo user and project, the
+    drafts, opinion bodies and auditors included, locked or not."""
+    from django.db import transaction
+    from django.http import Http404
+
+    from accounts.models import User
+    from projects.selectors import can_see_project, get_project_for_user, visible_projects
+    from reviews.models import OpinionRequest
+
+    projects = list(Project.objects.order_by("pk"))
+    assert {p.stage for p in projects} >= {"draft", "submitted", "approved"}
+    asked = set(OpinionRequest.objects.values_list("body_id", "project_id"))
+    assert asked, "the demo asks bodies for opinions"
+    seen_by_some_and_hidden_from_others = 0
+    for user in User.objects.exclude(organisation=None):
+        listed = set(visible_projects(user).values_list("pk", flat=True))
+        for project in projects:
+            user = User.objects.get(pk=user.pk)  # a fresh request's user
+            assert can_see_project(user, project) == (project.pk in listed), (user.username, project.number)
+            for for_update in (False, True):
+                with transaction.atomic():
+                    try:
+                        opened = get_project_for_user(user, project.pk, for_update=for_update)
+                    except Http404:
+                        opened = None
+                assert (opened is not None) == (project.pk in listed), (user.username, project.number, for_update)
+                if opened is not None:
+                    assert opened.name == project.name and opened.unit.name == project.unit.name
+                    assert opened.unit.jurisdiction.code == project.unit.jurisdiction.code
+        seen_by_some_and_hidden_from_others += 0 < len(listed) < len(projects)
+        # An opinion body that is neither a unit nor a portfolio body sees exactly what it was asked about.
+        if user.org_kind == "cyberspace_office":
+            assert listed == {p for body, p in asked if body == user.organisation_id}
+    assert seen_by_some_and_hidden_from_others >= 3
+
+
+def test_an_id_that_is_no_project_is_the_same_404(client_for, filer_a):
+    c = client_for(filer_a)
+    for pk in ("999999", str(2**63), "0"):
+        assert c.get(f"/projects/{pk}/").status_code == 404
