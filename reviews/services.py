@@ -116,10 +116,10 @@ def conclusion_record(*, actor, project_id: int, conclusion: str, text: str = ""
     _require_reviewer_of(actor, profile.value("centralized_review.bodies"), "集中审查结论", Citation(17))
     _require_stage(project, Stage.SUBMITTED, what="记录集中审查结论")
     _require_text(conclusion, text)
-    # At most one current conclusion per body (a unique constraint): ordered by pk, not by the model's ordering,
-    # whose body__code would join the organisation table for nothing (issue #8).
-    current = (ReviewConclusion.objects.filter(project=project, body_id=actor.organisation_id, is_current=True)
-               .order_by("pk").first())
+    # At most one current conclusion per body (a unique constraint), so no ordering: the model's would join the
+    # organisation table for nothing, and compiling any ORDER BY was a tenth of the action's time (issue #8).
+    current = next(iter(ReviewConclusion.objects.filter(
+        project=project, body_id=actor.organisation_id, is_current=True).order_by()[:1]), None)
     before = {"conclusion": current.conclusion, "text": current.text} if current else {}
     if current is None:
         current, changed = ReviewConclusion(project=project, body=actor.organisation), None

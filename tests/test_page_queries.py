@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -285,6 +286,49 @@ def test_the_todo_totals_are_counted_when_more_rows_exist_than_are_read(filer_a,
     assert [o.title for o in todo.overdue] == ["义务逾期7", "义务逾期6", "义务逾期5"]
     html = client_for(filer_a).get("/").content.decode()
     assert "已逾期（7）" in html and "查看全部 7 项已逾期事项" in html
+
+
+def test_the_todo_statement_reads_exactly_the_rows_of_the_orm_query(filer_a, filer_b):
+    """The start page reads its duties with SQL written once per process (obligations.selectors._TodoStatement,
+    issue #8); for every mix of status, kind and dates, and every reminder window, it must read the rows, values and
+    order of the ORM query it replaced (``todo_queryset``), and nothing of another unit."""
+    import random
+
+    from obligations import selectors
+
+    rng = random.Random(20261128)
+    today = timezone.localdate()
+    mine, theirs = factories.project(filer_a), factories.project(filer_b)
+    kinds = [ObligationKind.MONITORING_REPORT, ObligationKind.SANCTION, ObligationKind.ACCEPTANCE_APPLICATION]
+    for i in range(60):
+        kind, status = rng.choice(kinds), rng.choice(ObligationStatus.values)
+        due = None if kind == ObligationKind.SANCTION and rng.random() < 0.7 else today + timedelta(days=rng.randint(-12, 20))
+        opens = today + timedelta(days=rng.randint(-20, 3))
+        _obligation(mine if i % 4 else theirs, f"r{i}", kind=kind, status=status, due_on=due,
+                    remind_on=None if due is None or rng.random() < 0.3 else due - timedelta(days=rng.randint(0, 9)),
+                    opens_on=opens if due is None else min(opens, due), url_args=[mine.pk, i] if i % 3 else [],
+                    paragraph=rng.choice([None, 1, 2]), item=rng.choice([None, 3]),
+                    waived_reason="豁免" if status == ObligationStatus.WAIVED else "",
+                    done_on=today if status == ObligationStatus.DONE else None)
+    # Each bound of the conditions met exactly, and missed by a day: the reminder date, the opening date, the due
+    # date today and at the end of the window (days = 7).
+    for d in (-1, 0, 1):
+        _obligation(mine, f"remind{d}", remind_on=today + timedelta(days=d), due_on=today + timedelta(days=15))
+        _obligation(mine, f"opens{d}", opens_on=today + timedelta(days=d), due_on=today + timedelta(days=15),
+                    remind_on=today - timedelta(days=2))
+        _obligation(mine, f"due{d}", due_on=today + timedelta(days=d), remind_on=None, opens_on=today - timedelta(days=3))
+        _obligation(mine, f"window{d}", due_on=today + timedelta(days=7 + d), remind_on=None)
+    checked = 0
+    for days in (0, 3, 7, 30):
+        for on in (today - timedelta(days=5), today, today + timedelta(days=6)):
+            rows = selectors._todo_rows(filer_a, on, days)
+            reference = [selectors.TodoRow(*v) for v in selectors.todo_queryset(filer_a, on, days)
+                         .values_list(*selectors.TodoRow._fields)[:selectors.TODO_ROWS]]
+            assert rows == reference
+            assert all(r.project_id == mine.pk for r in rows)
+            checked += len(rows)
+    assert checked > 100
+    assert selectors._todo_rows(filer_b, today, 7) and not selectors._todo_rows(AnonymousUser(), today, 7)
 
 
 def test_the_todo_rows_link_the_project_and_say_what_awaits(filer_a, client_for):

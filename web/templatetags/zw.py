@@ -44,8 +44,10 @@ def cn_date(value, tz=None):
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+@lru_cache(maxsize=64)
 def stage_badge_html(stage: str) -> str:
-    """The badge of a lifecycle stage (its colour and label), for templates and for rows built in code."""
+    """The badge of a lifecycle stage (its colour and label), for templates and for rows built in code; built once
+    per stage and process (the labels are fixed Chinese text, not translated per request)."""
     from projects.models import STAGE_TONES, Stage
 
     return format_html('<span class="badge tone-{}">{}</span>', STAGE_TONES[stage], Stage(stage).label)
