@@ -203,7 +203,10 @@ def _write_batch(projects: list[Project], derived: dict[int, list[derivation.Der
     for pk, obligation in to_update.items():
         groups.setdefault(tuple(sorted(fields_of[pk])) + ("updated_at",), []).append(obligation)
     for names, objs in groups.items():
-        Obligation.objects.bulk_update(objs, list(names), batch_size=BATCH_SIZE)
+        if len(objs) == 1:  # an action's narrowed recompute: a plain UPDATE compiles in a fraction of bulk_update's CASE
+            Obligation.objects.filter(pk=objs[0].pk).update(**{name: getattr(objs[0], name) for name in names})
+        else:
+            Obligation.objects.bulk_update(objs, list(names), batch_size=BATCH_SIZE)
     keep = {p.pk: {row.source_key for row in derived[p.pk]} for p in projects}
     gone = [o.pk for o in facts.existing.values()
             if o.project_id in keep and o.source_key not in keep[o.project_id]
@@ -306,7 +309,9 @@ def facts_changed(project_id: int | None = None, *, drafts: bool = False, deriva
             if project_id is not None and derivations is not None:
                 # Only the unit and jurisdiction joined in (every derivation's profile): the facts of the few
                 # derivations run are read by each (a join of every one-to-one fact costs more than most scopes).
-                project = Project.objects.select_related("unit__jurisdiction").filter(pk=project_id).first()
+                from projects.selectors import load_project
+
+                project = load_project(project_id)
                 if project is not None:
                     recompute_narrowed(project, derivations)
             elif project_id is not None:

@@ -112,6 +112,22 @@ class _ProjectStatement:
 _project_statements: dict[str, _ProjectStatement] = {}
 
 
+def load_project(pk: int, *, for_update: bool = False) -> Project | None:
+    """The project ``pk`` with its unit and the unit's jurisdiction, or None; no permission check (that is
+    ``get_project_for_user``'s). ``for_update`` locks the project's row until the transaction ends."""
+    if not -(2**63) <= pk < 2**63:  # not a bigint: no such row (and PostgreSQL would refuse the parameter)
+        return None
+    using = router.db_for_write(Project) if for_update else router.db_for_read(Project)
+    connection = connections[using]
+    if for_update and not connection.in_atomic_block:
+        # As QuerySet.select_for_update: a lock outside a transaction would be released at once.
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    statement = _project_statements.get(using)
+    if statement is None:
+        statement = _project_statements[using] = _ProjectStatement(connection)
+    return statement.load(connection, using, pk, for_update=for_update)
+
+
 def get_project_for_user(user, pk, *, for_update: bool = False) -> Project:
     """The project ``pk`` if ``user`` may see it (``can_see_project``), with its unit and the unit's jurisdiction
     (every action resolves the profile in force for them); else the same 404 whether it exists or not.
@@ -122,18 +138,7 @@ def get_project_for_user(user, pk, *, for_update: bool = False) -> Project:
         pk = int(pk)
     except (TypeError, ValueError) as exc:
         raise Http404("项目不存在") from exc
-    if not -(2**63) <= pk < 2**63:  # not a bigint: no such row (and PostgreSQL would refuse the parameter)
-        project = None
-    else:
-        using = router.db_for_write(Project) if for_update else router.db_for_read(Project)
-        connection = connections[using]
-        if for_update and not connection.in_atomic_block:
-            # As QuerySet.select_for_update: a lock outside a transaction would be released at once.
-            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-        statement = _project_statements.get(using)
-        if statement is None:
-            statement = _project_statements[using] = _ProjectStatement(connection)
-        project = statement.load(connection, using, pk, for_update=for_update)
+    project = load_project(pk, for_update=for_update)
     if project is None or not can_see_project(user, project):
         # Audited once as a refused access by audit.middleware (SECURITY.md 14); the 404 says nothing more.
         note_refused("projects.project", pk)
