@@ -19,20 +19,9 @@ from django.contrib.sessions.backends import db as db_sessions
 from django.db import connections, router
 from django.utils import timezone
 
+from config.statements import PerDatabase, converted, model_columns
+
 from .models import Jurisdiction, Organisation, RoleAssignment, User
-
-
-def model_columns(model, alias: str, connection) -> tuple[list[str], list[str], list[tuple | None]]:
-    """The model's concrete fields: attribute names, qualified columns, and each one's converters (as the ORM's)."""
-    quote = connection.ops.quote_name
-    names, columns, converters = [], [], []
-    for field in model._meta.concrete_fields:
-        col = field.get_col(alias)
-        names.append(field.attname)
-        columns.append(f"{alias}.{quote(field.column)}")
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        converters.append((tuple(found), col) if found else None)
-    return names, columns, converters
 
 
 class _UserStatement:
@@ -59,17 +48,7 @@ class _UserStatement:
         )
 
 
-_statements: dict[str, _UserStatement] = {}
-
-
-def converted(values, converters, connection) -> list:
-    values = list(values)
-    for i, entry in enumerate(converters):
-        if entry is not None:
-            found, col = entry
-            for converter in found:
-                values[i] = converter(values[i], col, connection)
-    return values
+_statements = PerDatabase(_UserStatement)
 
 
 def load_user(user_id: int, using: str | None = None) -> User | None:
@@ -77,9 +56,7 @@ def load_user(user_id: int, using: str | None = None) -> User | None:
     statement; None if there is none."""
     using = using or router.db_for_read(User)
     connection = connections[using]
-    statement = _statements.get(using)
-    if statement is None:
-        statement = _statements[using] = _UserStatement(connection)
+    statement = _statements(using)
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, [user_id])
         rows = cursor.fetchall()

@@ -10,6 +10,7 @@ from django.db import connections, router, transaction
 from django.db.models import signals
 from django.utils import timezone
 
+from config.statements import PerDatabase
 from rules.findings import Finding
 
 from .chain import current_algorithm, event_hash
@@ -77,9 +78,7 @@ def record(*, actor, action: str, obj=None, project=None, before: dict | None = 
     # and it is held until the caller commits — which is why actions record as their last step (issue #8).
     using = router.db_for_write(AuditEvent)
     connection = connections[using]
-    statements = _statements.get(using)
-    if statements is None:
-        statements = _statements[using] = _ChainStatements(connection)
+    statements = _statements(using)
     with connection.cursor() as cursor:
         cursor.execute(statements.lock_head, [1])
         head = cursor.fetchone()
@@ -139,4 +138,4 @@ class _ChainStatements:
                                using=using)
 
 
-_statements: dict[str, _ChainStatements] = {}
+_statements = PerDatabase(_ChainStatements)

@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import get_script_prefix, get_urlconf
 
 from accounts.models import PROJECT_UNIT_KINDS, Role
+from config.statements import PerDatabase, converted, model_columns
 from projects.selectors import can_see_portfolio, visible_projects
 
 from .models import (
@@ -202,8 +203,6 @@ class _TodoStatement:
     every request, a third of the page's time (issue #8)."""
 
     def __init__(self, connection):
-        from accounts.backends import model_columns
-
         quote = connection.ops.quote_name
         meta = Obligation._meta
         names, columns, converters = model_columns(Obligation, "o", connection)
@@ -226,8 +225,6 @@ class _TodoStatement:
         self.date = meta.get_field("due_on")
 
     def rows(self, connection, organisation_id: int, today: date, days: int, limit: int) -> list[TodoRow]:
-        from accounts.backends import converted
-
         def day(value):
             return self.date.get_db_prep_value(value, connection)
 
@@ -239,7 +236,7 @@ class _TodoStatement:
             return [TodoRow(*converted(row, self.converters, connection)) for row in cursor.fetchall()]
 
 
-_todo_statements: dict[str, _TodoStatement] = {}
+_todo_statements = PerDatabase(_TodoStatement)
 
 
 def _todo_rows(user, today: date, days: int) -> list[TodoRow]:
@@ -247,10 +244,7 @@ def _todo_rows(user, today: date, days: int) -> list[TodoRow]:
         return []  # own_obligations(user) is empty
     using = router.db_for_read(Obligation)
     connection = connections[using]
-    statement = _todo_statements.get(using)
-    if statement is None:
-        statement = _todo_statements[using] = _TodoStatement(connection)
-    return statement.rows(connection, user.organisation_id, today, days, TODO_ROWS)
+    return _todo_statements(using).rows(connection, user.organisation_id, today, days, TODO_ROWS)
 
 
 def todo_for(user, today: date, days: int) -> Todo:

@@ -12,6 +12,7 @@ from django.db import connections, router, transaction
 
 from accounts.models import Jurisdiction
 from audit.services import record
+from config.statements import PerDatabase
 
 from .models import PolicyProfile
 from .parameters import ParameterError
@@ -110,17 +111,14 @@ class _CurrencyCheck:
         return converted
 
 
-_currency_checks: dict[str, _CurrencyCheck] = {}
+_currency_checks = PerDatabase(_CurrencyCheck)
 
 
 def _resolve(jurisdiction_code: str, on: date) -> ResolvedProfile:
     """One narrow statement (``_CurrencyCheck``); the whole jurisdiction table only for a tree deeper than three."""
     using = router.db_for_read(PolicyProfile)
     connection = connections[using]
-    check = _currency_checks.get(using)
-    if check is None:
-        check = _currency_checks[using] = _CurrencyCheck(connection)
-    rows = check.rows(connection, jurisdiction_code)
+    rows = _currency_checks(using).rows(connection, jurisdiction_code)
     documents = _current_documents_cached(tuple(sorted(row[:5] for row in rows)))
     parents: dict[str, str | None] = {}
     if rows and rows[0][7] is not None:

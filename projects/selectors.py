@@ -10,6 +10,7 @@ from django.http import Http404
 
 from accounts.models import PORTFOLIO_BODIES, PROJECT_UNIT_KINDS, Role
 from audit.context import note_refused
+from config.statements import PerDatabase, converted, model_columns
 
 from .models import Project, Stage
 
@@ -73,7 +74,6 @@ class _ProjectStatement:
     and action of a project, and that was a third of an action's time (issue #8, docs/scaling.md)."""
 
     def __init__(self, connection):
-        from accounts.backends import model_columns
         from accounts.models import Jurisdiction, Organisation
 
         quote = connection.ops.quote_name
@@ -91,8 +91,6 @@ class _ProjectStatement:
         self.locking_sql = self.sql + (" FOR UPDATE OF p" if connection.features.has_select_for_update_of else "")
 
     def load(self, connection, using: str, pk: int, *, for_update: bool) -> Project | None:
-        from accounts.backends import converted
-
         with connection.cursor() as cursor:
             cursor.execute(self.locking_sql if for_update else self.sql, [pk])
             row = cursor.fetchone()
@@ -109,7 +107,7 @@ class _ProjectStatement:
         return project
 
 
-_project_statements: dict[str, _ProjectStatement] = {}
+_project_statements = PerDatabase(_ProjectStatement)
 
 
 def load_project(pk: int, *, for_update: bool = False) -> Project | None:
@@ -122,10 +120,7 @@ def load_project(pk: int, *, for_update: bool = False) -> Project | None:
     if for_update and not connection.in_atomic_block:
         # As QuerySet.select_for_update: a lock outside a transaction would be released at once.
         raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-    statement = _project_statements.get(using)
-    if statement is None:
-        statement = _project_statements[using] = _ProjectStatement(connection)
-    return statement.load(connection, using, pk, for_update=for_update)
+    return _project_statements(using).load(connection, using, pk, for_update=for_update)
 
 
 def get_project_for_user(user, pk, *, for_update: bool = False) -> Project:

@@ -530,5 +530,5 @@ def test_postgresql_connections_prepare_the_statements_they_repeat(monkeypatch, 
         with connection.cursor() as cursor:
             cursor.execute("SELECT statement FROM pg_prepared_statements")
             prepared = [row[0] for row in cursor.fetchall()]
-        user_sql = _statements[connection.alias].sql.replace("%s", "$1")
+        user_sql = _statements(connection.alias).sql.replace("%s", "$1")
         assert user_sql in prepared
