@@ -4,8 +4,9 @@ stored on each obligation as ``remind_on``) and once it is overdue, as one daily
 Never twice for the same thing: each (obligation, kind of reminder, due date) is claimed by inserting a
 ``ReminderSent`` row in its own transaction before anything is sent. The unique constraint makes the
 claim atomic in the database, so two jobs started at the same moment on two servers split the reminders
-between them and each is sent once. A claimed reminder whose mail then fails is logged and not retried
-(at most once, never twice).
+between them and each is sent once. The in-app digest is written in the claiming transaction, so a claim
+never stands without it; the mail goes after the commit, and a mail that then fails is logged and not
+retried (at most once, never twice).
 """
 
 from __future__ import annotations
@@ -135,13 +136,19 @@ def send_reminders(today: date | None = None) -> ReminderRun:
             for user in members:
                 users[user.pk] = user
                 by_user[user.pk].append((obligation, kind))
-    # Mail goes out after the claims are committed, without holding the lock.
-    for user_id, items in by_user.items():
-        user = users[user_id]
-        subject, body, payload = digest(user, items, on)
-        Notification.objects.create(user=user, subject=subject, body=body, items=payload, created_on=on)
-        run.notifications += 1
-        run.recipients.append(user.username)
+        # The in-app notifications commit with their claims: a claim is never left without its digest, and
+        # nothing is written after the claiming job's lock is released (where a second job could now hold
+        # SQLite's write lock).
+        outgoing: list[tuple[User, str, str]] = []
+        for user_id, items in by_user.items():
+            user = users[user_id]
+            subject, body, payload = digest(user, items, on)
+            Notification.objects.create(user=user, subject=subject, body=body, items=payload, created_on=on)
+            run.notifications += 1
+            run.recipients.append(user.username)
+            outgoing.append((user, subject, body))
+    # Mail goes out after the claims and notifications are committed, without holding the lock.
+    for user, subject, body in outgoing:
         if user.email:
             try:
                 EmailMessage(subject, body, to=[user.email]).send()
