@@ -19,9 +19,10 @@ Store the algorithm name (``p.digest_algorithm`` / ``p.mac_algorithm``) beside e
 written before the switch still verify after it (``digest_with`` / ``mac_with``).
 
 Libraries: SM3, HMAC-SM3 and SM4-GCM come from ``cryptography`` (OpenSSL's implementations, maintained and
-constant-time); SM2 comes from ``gmssl`` 3.2.2 (the only maintained pure-Python SM2 on PyPI), with the
-random ``k`` drawn from ``secrets`` (gmssl's own uses ``random``) and the Z value computed here so that the
-signer's ID is explicit (GB/T 32918.2-2016 5.5; default ID "1234567812345678", GM/T 0009-2012 10).
+constant-time). SM2 signatures are made by ``gmcrypto.sm2`` (the base point's multiples tabulated once, ≈ 15×
+faster than gmssl's string arithmetic) with the random ``k`` drawn from ``secrets``, and verified by ``gmssl``
+3.2.2 (the only maintained pure-Python SM2 on PyPI), an independent implementation; the Z value is computed here
+so that the signer's ID is explicit (GB/T 32918.2-2016 5.5; default ID "1234567812345678", GM/T 0009-2012 10).
 """
 
 from __future__ import annotations
@@ -115,10 +116,10 @@ def key_id(key_material: bytes, prefix: str) -> str:
 
 def sm2_public_key_from_private(private_hex: str) -> str:
     """The public key (x || y, 128 hex digits, no 04 prefix) of an SM2 private key."""
-    from gmssl import sm2
+    from . import sm2
 
-    signer = sm2.CryptSM2(private_key=private_hex, public_key="00" * 64, ecc_table=_gmssl_table())
-    return signer._kg(int(private_hex, 16), SM2_CURVE["g"].lower()).upper()
+    x, y = sm2.public_key(int(private_hex, 16))
+    return f"{x:064X}{y:064X}"
 
 
 def sm2_z(public_key_hex: str, user_id: bytes = DEFAULT_SM2_ID) -> bytes:
@@ -136,15 +137,17 @@ def sm2_sign_raw(private_hex: str, data: bytes, *, user_id: bytes = DEFAULT_SM2_
 
     ``public_hex``: the key pair's public key when the caller already holds it (the provider derives it once);
     deriving it is a full point multiplication in pure Python, about as costly as the signature itself (issue #8)."""
+    from . import sm2
+
     public_hex = public_hex or sm2_public_key_from_private(private_hex)
-    signer = _gmssl_signer(private_hex, public_hex)
-    e = sm3_bytes(sm2_z(public_hex, user_id) + data)
-    n = int(SM2_CURVE["n"], 16)
+    private = int(private_hex, 16)
+    e = int.from_bytes(sm3_bytes(sm2_z(public_hex, user_id) + data), "big")
     while True:
-        k = k_hex if k_hex is not None else f"{secrets.randbelow(n - 1) + 1:064x}"
-        signature = signer.sign(e, k)
+        k = int(k_hex, 16) if k_hex is not None else secrets.randbelow(sm2.N - 1) + 1
+        signature = sm2.sign(private, e, k)
         if signature is not None:
-            return bytes.fromhex(signature)
+            r, s = signature
+            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
         if k_hex is not None:  # pragma: no cover - a fixed k that gives r = 0 is a bad test vector
             raise CryptoError("所给 k 产生了无效签名")
 
