@@ -78,6 +78,19 @@ def test_a_daily_digest_is_one_mail_with_every_item(building, head_a):
 
 
 @pytest.mark.django_db
+def test_a_digest_that_cannot_be_written_leaves_its_reminders_unclaimed_for_the_next_run(building, head_a):
+    """The claims and the in-app digest commit together: a failed write loses no reminder."""
+    recompute_obligations(today=date(2026, 4, 5))
+    with patch.object(Notification.objects, "create", side_effect=IntegrityError("磁盘已满")):
+        with pytest.raises(IntegrityError):
+            send_reminders(date(2026, 4, 5))
+    assert ReminderSent.objects.count() == 0 and Notification.objects.count() == 0 and mail.outbox == []
+    run = send_reminders(date(2026, 4, 5))  # the next run sends what the failed one could not
+    assert (run.claimed, run.notifications, run.mails) == (2, 2, 1)
+    assert Notification.objects.filter(user=head_a).count() == 1
+
+
+@pytest.mark.django_db
 def test_the_database_refuses_the_same_reminder_twice(building):
     recompute_obligations(today=date(2026, 4, 5))
     ob = Obligation.objects.get(source_key=f"acceptance:{building.pk}")
