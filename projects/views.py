@@ -1,4 +1,8 @@
+from collections.abc import Mapping
+from functools import lru_cache
 from html import escape
+from types import MappingProxyType
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import PROJECT_UNIT_KINDS, Role
@@ -25,9 +29,37 @@ SORTS = {"number": "number", "-number": "-number", "investment": "total_investme
          "-investment": "-total_investment", "year": "year", "-year": "-year"}
 
 
-def filter_projects(user, params):
-    form = ProjectFilterForm(params or None)
+class CheckedFilters(NamedTuple):
+    """What the ledger needs of its filter form: whether it is valid, the cleaned values, and its HTML."""
+
+    valid: bool
+    cleaned_data: Mapping
+    as_filters: SafeString
+
+
+FILTER_FIELDS = tuple(ProjectFilterForm.base_fields)
+
+
+@lru_cache(maxsize=512)
+def checked_filters(key: tuple[bool, tuple[tuple[str, str], ...]]) -> CheckedFilters:
+    """The filter form checked and rendered once per distinct input: it depends on nothing but the input (the
+    choices are the code's stages and delivery modes), and building, validating and rendering it was a sixth of the
+    ledger page (issue #8). ``key``: whether the form is bound, and the filter fields present with their values."""
+    bound, items = key
+    form = ProjectFilterForm(dict(items) if bound else None)
     valid = form.is_valid()
+    return CheckedFilters(valid, MappingProxyType(dict(form.cleaned_data)) if valid else MappingProxyType({}),
+                          form.as_filters())
+
+
+def filter_key(params) -> tuple[bool, tuple[tuple[str, str], ...]]:
+    """A hashable key of the request's filters: the form reads each field's last value (QueryDict.get)."""
+    return bool(params), tuple((name, params.get(name)) for name in FILTER_FIELDS if name in params)
+
+
+def filter_projects(user, params):
+    form = checked_filters(filter_key(params or {}))
+    valid = form.valid
     # Built once: a stage lets visible_projects leave out the visibility OR for a portfolio body.
     qs = visible_projects(user, stage=(form.cleaned_data["stage"] or None) if valid else None)
     if valid:

@@ -98,6 +98,26 @@ def test_the_filter_form_renders_as_djangos_own_widgets_do():
             assert squeeze(mine.as_widget()) == squeeze(django_s.as_widget())
 
 
+def test_the_ledger_filters_checked_once_per_input_are_those_of_a_fresh_form():
+    """projects.views.checked_filters keeps each distinct input's outcome: the same validity, values and HTML as a
+    form built for the request, whatever came before it (each input is asked twice, in two orders)."""
+    from django.http import QueryDict
+
+    from projects.views import checked_filters, filter_key
+
+    queries = ["", "page=3", "stage=accepted&sort=-year", "year=abc", "year=2027&year=abc", "year=abc&year=2027",
+               "q=%3Cx%3E%26&unit=%22&min_investment=-1", "min_investment=100&max_investment=12.5",
+               "delivery_mode=purchased_service&stage=nonsense", "stage=&q=", "max_investment=1e400"]
+    for round_ in (queries, list(reversed(queries))):
+        for query in round_:
+            params = QueryDict(query)
+            fresh = ProjectFilterForm(params or None)
+            checked = checked_filters(filter_key(params))
+            assert checked.valid == fresh.is_valid(), query
+            assert dict(checked.cleaned_data) == (fresh.cleaned_data if fresh.is_valid() else {}), query
+            assert str(checked.as_filters) == str(fresh.as_filters()), query
+
+
 def test_a_wrong_filter_value_is_said_next_to_its_field(filer_a, client_for):
     html = client_for(filer_a).get("/projects/", {"year": "abc"}).content.decode()
     assert 'aria-invalid="true" aria-describedby="id_year_error"' in html
