@@ -6,7 +6,7 @@ what bench/run's HTTP figures are made of (docs/scaling.md §3).
 MODE: hello, detail, todo, ledger, audit, dash or action (a review conclusion POST, which adds conclusions and audit
 events to the database as bench/run's action does). Prints the median and p95 of N requests (default 200) after 20
 warm-up requests; ``--prof`` prints a pyinstrument profile of them instead, ``--sql`` the statements of one request
-with their times. Signs in the generated users (scale-drc, scale-filer-00001, scale-auditor) with a forced login.
+with their times, ``--gc`` also the garbage collector's pauses by generation. Signs in the generated users (scale-drc, scale-filer-00001, scale-auditor) with a forced login.
 """
 
 from __future__ import annotations
@@ -105,6 +105,19 @@ def main(mode: str, n: int, flags: set[str]) -> None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False))
         return
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    if "--gc" in flags:
+        import gc
+
+        began = {}
+
+        def on_gc(phase, info):
+            if phase == "start":
+                began["t"] = time.perf_counter()
+            else:
+                pauses[info["generation"]].append(time.perf_counter() - began["t"])
+
+        gc.callbacks.append(on_gc)
     times = []
     for _ in range(n):
         started = time.perf_counter()
@@ -112,7 +125,12 @@ def main(mode: str, n: int, flags: set[str]) -> None:
         times.append(time.perf_counter() - started)
     times.sort()
     print(f"{mode}: median {statistics.median(times) * 1000:.3f} ms, p95 {times[int(n * 0.95) - 1] * 1000:.3f} ms, "
-          f"{n} requests, responses {statuses}")
+          f"p99 {times[int(n * 0.99) - 1] * 1000:.3f} ms, max {times[-1] * 1000:.3f} ms, {n} requests, "
+          f"responses {statuses}")
+    if "--gc" in flags:
+        for generation, seen in pauses.items():
+            print(f"  garbage collections of generation {generation}: {len(seen)}, "
+                  f"{sum(seen) * 1000:.1f} ms in all, longest {max(seen, default=0) * 1000:.2f} ms")
 
 
 if __name__ == "__main__":
