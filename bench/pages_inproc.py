@@ -6,7 +6,8 @@ what bench/run's HTTP figures are made of (docs/scaling.md §3).
 MODE: hello, detail, todo, ledger, audit, dash or action (a review conclusion POST, which adds conclusions and audit
 events to the database as bench/run's action does). Prints the median and p95 of N requests (default 200) after 20
 warm-up requests; ``--prof`` prints a pyinstrument profile of them instead, ``--sql`` the statements of one request
-with their times, ``--gc`` also the garbage collector's pauses by generation. Signs in the generated users (scale-drc, scale-filer-00001, scale-auditor) with a forced login.
+with their times, ``--gc`` also the garbage collector's pauses by generation, ``--slow`` also the ten slowest
+requests with the time of their statements, of their COMMIT and of their longest statement. Signs in the generated users (scale-drc, scale-filer-00001, scale-auditor) with a forced login.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import DEFAULT_DB_ALIAS, connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import User  # noqa: E402
@@ -119,10 +120,45 @@ def main(mode: str, n: int, flags: set[str]) -> None:
 
         gc.callbacks.append(on_gc)
     times = []
+    slowest: list[tuple[float, float, float, float, str]] = []
+    if "--slow" in flags:
+        commits: list[float] = []
+        wrapper_class = type(connections[DEFAULT_DB_ALIAS])
+        plain_commit = wrapper_class._commit
+
+        def timed_commit(self):
+            started = time.perf_counter()
+            try:
+                return plain_commit(self)
+            finally:
+                commits.append(time.perf_counter() - started)
+
+        wrapper_class._commit = timed_commit
+        statements: list[tuple[float, str]] = []
+
+        def timed(execute, sql, params, many, context):
+            begun = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                statements.append((time.perf_counter() - begun, sql))
     for _ in range(n):
+        if "--slow" not in flags:
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+            continue
+        statements.clear()
+        commits.clear()
         started = time.perf_counter()
-        call()
+        with connection.execute_wrapper(timed):
+            call()
         times.append(time.perf_counter() - started)
+        longest = max(statements, default=(0.0, ""))
+        slowest.append((times[-1], sum(t for t, _ in statements), sum(commits), longest[0], longest[1][:80]))
+    for total, in_statements, in_commit, longest, sql in sorted(slowest)[-10:]:
+        print(f"  slow request {total * 1000:.1f} ms: statements {in_statements * 1000:.1f} ms, COMMIT "
+              f"{in_commit * 1000:.1f} ms, longest statement {longest * 1000:.1f} ms {sql}")
     times.sort()
     print(f"{mode}: median {statistics.median(times) * 1000:.3f} ms, p95 {times[int(n * 0.95) - 1] * 1000:.3f} ms, "
           f"p99 {times[int(n * 0.99) - 1] * 1000:.3f} ms, max {times[-1] * 1000:.3f} ms, {n} requests, "
