@@ -3,8 +3,8 @@ what bench/run's HTTP figures are made of (docs/scaling.md §3).
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/zw_bench .venv/bin/python bench/pages_inproc.py MODE [N] [--prof|--sql]
 
-MODE: hello, detail, todo, ledger, audit, dash or action (a review conclusion POST, which adds conclusions and audit
-events to the database as bench/run's action does). Prints the median and p95 of N requests (default 200) after 20
+MODE: hello, detail, todo, ledger, audit, dash, action (a review conclusion POST, which adds conclusions and audit
+events to the database as bench/run's action does) or ref (the action's reference view: lock, update, insert). Prints the median and p95 of N requests (default 200) after 20
 warm-up requests; ``--prof`` prints a pyinstrument profile of them instead, ``--sql`` the statements of one request
 with their times, ``--gc`` also the garbage collector's pauses by generation, ``--slow`` also the ten slowest
 requests with the time of their statements, of their COMMIT and of their longest statement. Signs in the generated users (scale-drc, scale-filer-00001, scale-auditor) with a forced login.
@@ -62,6 +62,8 @@ def main(mode: str, n: int, flags: set[str]) -> None:
         elif mode == "action":
             method, body = "POST", b"conclusion=agree&text="
             path = f"/reviews/projects/{submitted[count[0] % len(submitted)]}/conclusion/"
+        elif mode == "ref":
+            method, path = "POST", f"/bench/lock-update-insert/?n={count[0] % 64}"
         path, _, query = path.partition("?")
         env = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
                "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000", "wsgi.url_scheme": "http",

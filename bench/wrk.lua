@@ -1,12 +1,15 @@
 -- bench/wrk.lua: one script for every HTTP figure of bench/run (issue #8).
 -- Environment: BENCH_METHOD (GET/POST), BENCH_BODY (form body for POST), BENCH_COOKIE ("sessionid=..; csrftoken=.."),
 -- BENCH_CSRF (the CSRF token, sent as X-CSRFToken), BENCH_PATHS (file: one path per line, rotated over requests).
--- done() prints one line "BENCH_JSON {...}" with throughput and latency percentiles (microseconds).
+-- done() prints one line "BENCH_JSON {...}" with throughput and latency percentiles (microseconds), and with
+-- BENCH_HISTOGRAM (a file path) writes every distinct latency and its count there ("microseconds count" per line),
+-- so that runs taken in turns can be merged into one distribution (bench.py, interleaved rounds).
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
 local cookie = os.getenv("BENCH_COOKIE")
 local csrf = os.getenv("BENCH_CSRF")
 local pathfile = os.getenv("BENCH_PATHS")
+local histogram = os.getenv("BENCH_HISTOGRAM")
 
 local threads = {}
 function setup(thread)
@@ -47,4 +50,13 @@ function done(summary, latency, requests)
     summary.requests, summary.duration, summary.requests / (summary.duration / 1e6), e.status, e.connect, e.read,
     e.write, e.timeout, latency.mean, latency:percentile(50), latency:percentile(95), latency:percentile(99),
     latency.max))
+  if histogram then
+    -- latency(i) is the i-th distinct value and its count (wrk walks its histogram for each: fine for one run).
+    local fh = assert(io.open(histogram, "w"))
+    for i = 1, #latency do
+      local value, count = latency(i)
+      fh:write(string.format("%d %d\n", value, count))
+    end
+    fh:close()
+  end
 end
