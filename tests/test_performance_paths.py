@@ -532,3 +532,25 @@ def test_postgresql_connections_prepare_the_statements_they_repeat(monkeypatch, 
             prepared = [row[0] for row in cursor.fetchall()]
         user_sql = _statements(connection.alias).sql.replace("%s", "$1")
         assert user_sql in prepared
+
+
+@pytest.mark.django_db
+def test_recording_an_event_takes_two_statements_on_postgresql_and_three_on_sqlite(filer_a):
+    """Every audited action holds the chain head's lock from its first chain statement to its COMMIT, so each
+    statement under it delays every other writer (issue #8): PostgreSQL inserts the event and moves the head in one
+    statement (a data-modifying WITH); SQLite, which cannot, uses two. Either way the head ends on the event."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.models import AuditEvent, ChainHead
+    from audit.services import record
+
+    with transaction.atomic():
+        record(actor=filer_a, action="project.created", obj=filer_a.organisation)  # the head row exists from here
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        event = record(actor=filer_a, action="project.updated", obj=filer_a.organisation)
+    chain = [q["sql"] for q in queries.captured_queries if "audit_" in q["sql"]]
+    assert len(chain) == (2 if connection.vendor == "postgresql" else 3), chain
+    head = ChainHead.objects.get(id=1)
+    assert (head.seq, head.hash) == (event.seq, event.hash)
+    assert AuditEvent.objects.get(pk=event.pk).hash == event.hash

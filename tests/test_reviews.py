@@ -121,6 +121,11 @@ def test_a_body_may_revise_its_conclusion_before_the_decision_and_both_are_audit
     events = AuditEvent.objects.filter(project=submitted, action="review.conclusion_recorded").order_by("seq")
     assert [e.after["conclusion"] for e in events] == ["disagree", "agree"]
     assert events.last().before == {"conclusion": "disagree", "text": "资金渠道不明"}
+    # The revision rewrote the one current row in place: its text, author and time, and the event names that row.
+    stored = ReviewConclusion.objects.get(project=submitted)
+    assert (stored.text, stored.by, stored.is_current) == ("", finance, True)
+    assert events.first().at <= stored.at <= events.last().at
+    assert (events.last().object_id, events.last().object_label) == (str(stored.pk), str(stored))
 
 
 def test_leaving_off_needs_a_reason_and_a_returned_project_is_reviewed_again(submitted, filer_a):
