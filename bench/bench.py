@@ -3,9 +3,11 @@ bench/results.md; targets are ratios to references measured in the same run on t
 
 Environment (all optional):
   BENCH_SCALE=0.1  BENCH_SEED=42  BENCH_DB=zw_bench  BENCH_PG=postgres://postgres@127.0.0.1:5432
-  BENCH_DURATION=15 (seconds per wrk run)  BENCH_ACTION_ROUNDS=6 BENCH_ACTION_TURN=5 (the action and its
-  reference in turns: rounds × seconds each)  BENCH_PAGE_ROUNDS=3 BENCH_PAGE_TURN=5 (each page and hello, the same)  BENCH_CONNECTIONS=4  BENCH_REUSE=1 (keep a database generated
-  earlier at the same scale)  BENCH_ONLY=http,pgbench,rules,portfolio,export,import,workflow,sqlite
+  BENCH_DURATION=15 (seconds per wrk run)  BENCH_CONNECTIONS=4
+  BENCH_ACTION_ROUNDS=6 BENCH_ACTION_TURN=5 (the action and its reference in turns: rounds × seconds each)
+  BENCH_PAGE_ROUNDS=3 BENCH_PAGE_TURN=5 (each page and the hello view, the same)
+  BENCH_REUSE=1 (keep a database generated earlier at the same scale)
+  BENCH_ONLY=http,pgbench,rules,portfolio,export,import,workflow,sqlite
 """
 
 from __future__ import annotations

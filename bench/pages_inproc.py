@@ -4,8 +4,8 @@ what bench/run's HTTP figures are made of (docs/scaling.md §3).
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/zw_bench .venv/bin/python bench/pages_inproc.py MODE [N] [--prof|--sql]
 
 MODE: hello, detail, todo, ledger, audit, dash, action (a review conclusion POST, which adds conclusions and audit
-events to the database as bench/run's action does) or ref (the action's reference view: lock, update, insert). Prints the median and p95 of N requests (default 200) after 20
-warm-up requests; ``--prof`` prints a pyinstrument profile of them instead, ``--sql`` the statements of one request
+events to the database as bench/run's action does) or ref (the action's reference view: lock, update, insert).
+Prints the median and p95 of N requests (default 200) after 20 warm-up requests; ``--prof`` prints a pyinstrument profile of them instead, ``--sql`` the statements of one request
 with their times, ``--gc`` also the garbage collector's pauses by generation, ``--slow`` also the ten slowest
 requests with the time of their statements, of their COMMIT and of their longest statement. Signs in the generated users (scale-drc, scale-filer-00001, scale-auditor) with a forced login.
 """
