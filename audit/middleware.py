@@ -1,11 +1,10 @@
 import ipaddress
 import logging
-import uuid
 
 from django.conf import settings
 from django.db import transaction
 
-from .context import client_ip_var, refused_var, request_id_var
+from .context import client_ip_var, new_request_id, refused_var, request_id_var
 
 logger = logging.getLogger("zwxm.audit")
 
@@ -58,7 +57,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = str(uuid.uuid4())
+        request.request_id = new_request_id()
         t1 = request_id_var.set(request.request_id)
         t2 = client_ip_var.set(client_ip(request))
         t3 = refused_var.set(None)

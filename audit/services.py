@@ -3,7 +3,6 @@ if the audit write fails, the action does not happen (SECURITY.md 20)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -14,7 +13,7 @@ from config.statements import PerDatabase
 from rules.findings import Finding
 
 from .chain import current_algorithm, event_hash
-from .context import client_ip_var, request_id_var
+from .context import client_ip_var, request_id_var, system_request_id
 from .models import AuditEvent, ChainHead
 from .redaction import redact_text, redact_value
 
@@ -70,7 +69,7 @@ def record(*, actor, action: str, obj=None, project=None, before: dict | None = 
         findings=redact_value([f.as_dict() if isinstance(f, Finding) else f for f in (findings or [])]),
         profile=profile,
         client_ip=client_ip_var.get() or "local",
-        request_id=request_id_var.get() or f"sys-{uuid.uuid4().hex}",
+        request_id=request_id_var.get() or system_request_id(),
         algorithm=current_algorithm(),
     )
     # Everything above is prepared before the chain head is locked: the lock serialises every writer of the
