@@ -318,6 +318,10 @@ CACHES = {
     ),
 }
 
+# How long the ledger keeps a count when nothing audited has changed since (projects.selectors.ledger_count): a
+# bound on what no audit event announces (a unit renamed in the admin site). 0 counts on every page.
+LEDGER_COUNT_CACHE_SECONDS = int(os.environ.get("LEDGER_COUNT_CACHE_SECONDS", "60"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

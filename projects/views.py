@@ -23,7 +23,7 @@ from web.templatetags.zw import cn_date, finding_link, stage_badge_html, stage_l
 from . import services
 from .forms import ProjectFilterForm, ProjectForm
 from .models import DeliveryMode
-from .selectors import get_project_for_user, visible_projects
+from .selectors import get_project_for_user, ledger_count, visible_projects
 
 SORTS = {"number": "number", "-number": "-number", "investment": "total_investment",
          "-investment": "-total_investment", "year": "year", "-year": "-year"}
@@ -108,8 +108,10 @@ def ledger_rows_html(rows) -> str:
 def project_list(request):
     form, qs = filter_projects(request.user, request.GET)
     paginator = Paginator(qs.values_list(*LEDGER_COLUMNS), 25)
-    # Counted without the join to the unit the page's columns need, so the database can count from an index alone.
-    paginator.count = qs.count()
+    # Counted without the join to the unit the page's columns need, so the database can count from an index alone;
+    # and kept until the projects may have changed (ledger_count).
+    filters = (form.valid, tuple(sorted(form.cleaned_data.items())))
+    paginator.count = ledger_count(request.user, qs, filters)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

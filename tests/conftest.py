@@ -11,6 +11,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test starts with an empty cache: on SQLite a rolled-back test leaves the next one the same ids and chain
+    # sequence numbers, so a value kept by an earlier test (the ledger's count) could look current.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def unit_a(db):
     return factories.org("T-A", "测试单位甲")
