@@ -117,27 +117,114 @@ def material_provided(materials: DeclarationMaterials, field: str, kinds: set[st
 
 # --- Catalogue (第九条) and duplicate candidates (第六条) ----------------------------------------
 
-def _catalogue(project: Project) -> tuple[frozenset[str], tuple[str, ...], list[Candidate]]:
+# Every catalogue system (第六条) is compared with every pre-check, and at provincial scale there are 50,000 of them:
+# read and indexed on each check they were nearly all of a 1.6 s pre-check at 100,000 projects (issue #8, session 8).
+# So they are read once per process into ``_CataloguePool``, keyed as another unit sees them (“unit code/system code”)
+# and indexed once; a check indexes only the declaring unit's own entries and the ones it links (keyed by their code,
+# as ``named_system_ids`` are) and hides those in the pool. Freshness, as the declarations': one aggregate over
+# exactly the rows compared (their number, the sums of their ids and versions — every edit raises the version — and
+# the newest ``updated_at``), plus the owners' codes and names.
+
+
+@dataclass(frozen=True)
+class _CataloguePool:
+    stamp: tuple
+    # (pk, unit_id, code, name, the unit's name, the candidate as another unit's entry), in (unit code, code) order.
+    rows: tuple[tuple[int, int, str, str, str, Candidate], ...]
+    positions_by_unit: dict[int, tuple[int, ...]]
+    position_of: dict[int, int]
+    index: SimilarityIndex
+
+
+_catalogue_pools: dict[tuple, _CataloguePool] = {}
+_catalogue_pool_lock = threading.Lock()
+
+
+def _db_key(model) -> tuple:
+    from django.db import connections, router
+
+    alias = router.db_for_read(model)
+    settings_dict = connections[alias].settings_dict
+    return (alias, settings_dict.get("HOST"), settings_dict.get("PORT"), settings_dict.get("NAME"))
+
+
+def _compared_systems():
+    from catalogue.models import InformationSystem, SystemStatus
+
+    return InformationSystem.objects.exclude(status=SystemStatus.RETIRED)
+
+
+def _catalogue_pool() -> _CataloguePool:
+    db_key = _db_key(Organisation)
+    figures = _compared_systems().aggregate(n=Count("pk"), ids=Sum("pk"), versions=Sum("version"),
+                                            at=Max("updated_at"))
+    owners = tuple(Organisation.objects.filter(pk__in=_compared_systems().values("unit_id"))
+                   .order_by("pk").values_list("pk", "code", "name"))
+    stamp = (tuple(sorted(figures.items())), owners)
+    pool = _catalogue_pools.get(db_key)
+    if pool is not None and pool.stamp == stamp:
+        return pool
+    # Only the columns compared and shown, no model instances.
+    systems = (_compared_systems().order_by("unit__code", "code")
+               .values_list("pk", "code", "name", "purpose", "unit_id", "unit__code", "unit__name"))
+    rows, by_unit, position_of = [], {}, {}
+    for pk, code, name, purpose, unit_id, unit_code, unit_name in systems:
+        text = "\n".join(p for p in (name, purpose) if p)
+        candidate = Candidate(key=f"{unit_code}/{code}", title=name, owner=unit_name,
+                              group=DuplicateSource.CATALOGUE_SYSTEM, text=text)
+        position_of[pk] = len(rows)
+        by_unit.setdefault(unit_id, []).append(len(rows))
+        rows.append((pk, unit_id, code, name, unit_name, candidate))
+    unique: dict[str, Candidate] = {}
+    for row in rows:
+        unique.setdefault(row[5].key, row[5])
+    index = SimilarityIndex(unique.values())
+    pool = _CataloguePool(stamp, tuple(rows), {u: tuple(p) for u, p in by_unit.items()}, position_of, index)
+    with _catalogue_pool_lock:
+        _catalogue_pools[db_key] = pool
+    return pool
+
+
+@dataclass(frozen=True)
+class _CatalogueForProject:
+    """What one pre-check compares from the catalogue: every candidate as the project sees it (its unit's entries and
+    the ones it links keyed by their code), the index of those own ones, and the pool's keys of them (hidden there)."""
+
+    candidates: list[Candidate]
+    own_index: SimilarityIndex
+    hidden: frozenset[str]
+
+
+def _catalogue_for(project: Project, linked: set[int], pool: _CataloguePool) -> _CatalogueForProject:
+    """The candidates in the order the rows are read, each key once (the first row of a key wins): the project's
+    unit's entries and the ones it links under their code, every other entry as the pool holds it."""
+    own_at = {*pool.positions_by_unit.get(project.unit_id, ()),
+              *(pool.position_of[pk] for pk in linked if pk in pool.position_of)}
+    candidates: dict[str, Candidate] = {}
+    own: list[Candidate] = []
+    for position, (_, _, code, name, unit_name, pooled) in enumerate(pool.rows):
+        if position in own_at:
+            if code not in candidates:
+                candidates[code] = Candidate(key=code, title=name, owner=unit_name,
+                                             group=DuplicateSource.CATALOGUE_SYSTEM, text=pooled.text)
+                own.append(candidates[code])
+        elif pooled.key not in candidates:
+            candidates[pooled.key] = pooled
+    hidden = frozenset(pool.rows[position][5].key for position in own_at)
+    return _CatalogueForProject(list(candidates.values()), SimilarityIndex(own), hidden)
+
+
+def _catalogue(project: Project, pool: _CataloguePool | None = None
+               ) -> tuple[frozenset[str], tuple[str, ...], _CatalogueForProject]:
     """第九条 facts from the system catalogue (the unit's entries, the entries the project names), and
     the catalogue systems the project's text is compared with (第六条: no isolated system beside them)."""
-    from catalogue.models import InformationSystem, SystemStatus
     from catalogue.selectors import declaration_catalogue_facts
 
     facts = declaration_catalogue_facts(project)
     named = tuple(facts["named_system_ids"])
     linked = set(project.system_links.values_list("system_id", flat=True)) if project.pk else set()
-    candidates: dict[str, Candidate] = {}
-    # Only the columns compared and shown, no model instances (issue #8: thousands of systems per check).
-    systems = (InformationSystem.objects.exclude(status=SystemStatus.RETIRED).order_by("unit__code", "code")
-               .values_list("pk", "code", "name", "purpose", "unit_id", "unit__code", "unit__name"))
-    for pk, code, name, purpose, unit_id, unit_code, unit_name in systems:
-        # The project's own unit's entries (and those it names) are keyed by code, as named_system_ids are.
-        own = unit_id == project.unit_id or pk in linked
-        key = code if own else f"{unit_code}/{code}"
-        candidates.setdefault(key, Candidate(key=key, title=name, owner=unit_name,
-                                             group=DuplicateSource.CATALOGUE_SYSTEM,
-                                             text="\n".join(p for p in (name, purpose) if p)))
-    return frozenset(facts["catalogue_system_ids"]), named, list(candidates.values())
+    compared = _catalogue_for(project, linked, pool or _catalogue_pool())
+    return frozenset(facts["catalogue_system_ids"]), named, compared
 
 
 # Other units' declarations (第二十一条) are the same for every pre-check until one of them changes, so
@@ -175,11 +262,7 @@ def _compared_declarations() -> QuerySet[DeclarationMaterials]:
 
 
 def _declaration_pool() -> _DeclarationPool:
-    from django.db import connections, router
-
-    alias = router.db_for_read(DeclarationMaterials)
-    settings_dict = connections[alias].settings_dict
-    db_key = (alias, settings_dict.get("HOST"), settings_dict.get("PORT"), settings_dict.get("NAME"))
+    db_key = _db_key(DeclarationMaterials)
     figures = _compared_declarations().aggregate(
         n=Count("pk"), ids=Sum("project_id"), versions=Sum("version"), materials_at=Max("updated_at"),
         projects_at=Max("project__updated_at"))
@@ -255,7 +338,8 @@ def unit_sanctions(unit, today: date, year: int | None = None) -> tuple[Sanction
 # --- Facts -------------------------------------------------------------------------------------
 
 def declaration_facts(project: Project, materials: DeclarationMaterials | None = None,
-                      today: date | None = None, *, declarations: _DeclarationPool | None = None) -> DeclarationFacts:
+                      today: date | None = None, *, declarations: _DeclarationPool | None = None,
+                      catalogue: tuple | None = None) -> DeclarationFacts:
     """What the unit declared for ``project``, as ``rules.precheck`` reads it.
 
     Unanswered yes/no questions (None) are passed as the harmless answer here; ``unanswered_findings``
@@ -264,7 +348,7 @@ def declaration_facts(project: Project, materials: DeclarationMaterials | None =
     """
     m = materials if materials is not None else materials_for(project)
     kinds = set(latest_documents(project)) if project.pk else set()
-    catalogue_ids, named_ids, catalogue_candidates = _catalogue(project)
+    catalogue_ids, named_ids, compared = catalogue if catalogue is not None else _catalogue(project)
     classified = bool(m.is_classified)
     return DeclarationFacts(
         project_number=project.number,
@@ -315,7 +399,7 @@ def declaration_facts(project: Project, materials: DeclarationMaterials | None =
         data_aggregation_done=m.data_aggregation_done is not False,
         leading_group_exception_approved=m.leading_group_exception_approved,
         leading_group_approval_ref=m.leading_group_approval_ref,
-        duplicate_candidates=tuple(catalogue_candidates
+        duplicate_candidates=tuple(compared.candidates
                                    + (declarations or _declaration_pool()).candidates_for(project.unit_id)),
         sanctions=unit_sanctions(project.unit, today or timezone.localdate(), project.year),
     )
@@ -395,10 +479,14 @@ def precheck_findings(project: Project, profile=None, materials: DeclarationMate
     materials = materials if materials is not None else materials_for(project)
     profile = profile or profile_for(project)
     pool = _declaration_pool()
-    facts = declaration_facts(project, materials, today, declarations=pool)
-    # The declarations' index is built once per process (``_declaration_pool``); the catalogue's per check.
-    catalogue = [c for c in facts.duplicate_candidates if c.group == DuplicateSource.CATALOGUE_SYSTEM]
-    index = CombinedIndex([(SimilarityIndex(catalogue), ()), (pool.index, pool.hidden_for(project.unit_id))])
+    catalogue_pool = _catalogue_pool()
+    catalogue = _catalogue(project, catalogue_pool)
+    compared = catalogue[2]
+    facts = declaration_facts(project, materials, today, declarations=pool, catalogue=catalogue)
+    # The declarations' and the catalogue's indexes are built once per process (``_declaration_pool``,
+    # ``_catalogue_pool``); only the unit's own catalogue entries are indexed per check.
+    index = CombinedIndex([(compared.own_index, ()), (catalogue_pool.index, compared.hidden),
+                           (pool.index, pool.hidden_for(project.unit_id))])
     findings = run_precheck(facts, profile, duplicate_index=index)
     return unanswered_findings(materials, findings)
 

@@ -76,6 +76,7 @@ def test_precheck_query_count_does_not_grow_with_the_number_of_other_projects(fi
     similar = other_declaration(filer_b, "乙单位业务办理系统", SIMILAR_TASKS)
     for i in range(2):
         other_declaration(filer_b, f"乙单位其他项目{i}")
+    selectors._catalogue_pool()  # the catalogue's own pool (tests/test_precheck_catalogue.py), unchanged below
     cold_small, findings_small = checked(draft)  # builds the declarations' index
     warm_small, _ = checked(draft)  # reuses it
     for i in range(2, 14):
