@@ -129,8 +129,8 @@ def material_provided(materials: DeclarationMaterials, field: str, kinds: set[st
 @dataclass(frozen=True)
 class _CataloguePool:
     stamp: tuple
-    # (pk, unit_id, code, name, the unit's name, the candidate as another unit's entry), in (unit code, code) order.
-    rows: tuple[tuple[int, int, str, str, str, Candidate], ...]
+    # (system code, the candidate as another unit's entry), in (unit code, code) order.
+    rows: tuple[tuple[str, Candidate], ...]
     positions_by_unit: dict[int, tuple[int, ...]]
     position_of: dict[int, int]
     index: SimilarityIndex
@@ -174,10 +174,10 @@ def _catalogue_pool() -> _CataloguePool:
                               group=DuplicateSource.CATALOGUE_SYSTEM, text=text)
         position_of[pk] = len(rows)
         by_unit.setdefault(unit_id, []).append(len(rows))
-        rows.append((pk, unit_id, code, name, unit_name, candidate))
+        rows.append((code, candidate))
     unique: dict[str, Candidate] = {}
-    for row in rows:
-        unique.setdefault(row[5].key, row[5])
+    for _, candidate in rows:
+        unique.setdefault(candidate.key, candidate)
     index = SimilarityIndex(unique.values())
     pool = _CataloguePool(stamp, tuple(rows), {u: tuple(p) for u, p in by_unit.items()}, position_of, index)
     with _catalogue_pool_lock:
@@ -202,15 +202,15 @@ def _catalogue_for(project: Project, linked: set[int], pool: _CataloguePool) -> 
               *(pool.position_of[pk] for pk in linked if pk in pool.position_of)}
     candidates: dict[str, Candidate] = {}
     own: list[Candidate] = []
-    for position, (_, _, code, name, unit_name, pooled) in enumerate(pool.rows):
+    for position, (code, pooled) in enumerate(pool.rows):
         if position in own_at:
             if code not in candidates:
-                candidates[code] = Candidate(key=code, title=name, owner=unit_name,
+                candidates[code] = Candidate(key=code, title=pooled.title, owner=pooled.owner,
                                              group=DuplicateSource.CATALOGUE_SYSTEM, text=pooled.text)
                 own.append(candidates[code])
         elif pooled.key not in candidates:
             candidates[pooled.key] = pooled
-    hidden = frozenset(pool.rows[position][5].key for position in own_at)
+    hidden = frozenset(pool.rows[position][1].key for position in own_at)
     return _CatalogueForProject(list(candidates.values()), SimilarityIndex(own), hidden)
 
 
@@ -339,7 +339,8 @@ def unit_sanctions(unit, today: date, year: int | None = None) -> tuple[Sanction
 
 def declaration_facts(project: Project, materials: DeclarationMaterials | None = None,
                       today: date | None = None, *, declarations: _DeclarationPool | None = None,
-                      catalogue: tuple | None = None) -> DeclarationFacts:
+                      catalogue: tuple[frozenset[str], tuple[str, ...], _CatalogueForProject] | None = None
+                      ) -> DeclarationFacts:
     """What the unit declared for ``project``, as ``rules.precheck`` reads it.
 
     Unanswered yes/no questions (None) are passed as the harmless answer here; ``unanswered_findings``
